@@ -1,0 +1,144 @@
+"""Reading inputs: every article comes out, or a located ReadError in its place."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from annotate.errors import InputError
+from annotate.readers import Article, carried_fields, iter_articles
+from annotate.records import ReadError
+
+
+def _jsonl(path: Path, lines: list[bytes]) -> Path:
+    path.write_bytes(b"\n".join(lines) + b"\n")
+    return path
+
+
+def _row(doc_id: str, text: str, **extra: object) -> bytes:
+    return json.dumps({"id": doc_id, "text": text, **extra}, ensure_ascii=False).encode()
+
+
+def test_jsonl_bad_lines_become_located_errors_and_reading_goes_on(tmp_path: Path) -> None:
+    path = _jsonl(tmp_path / "in.jsonl", [
+        _row("a", "قال الوزير إن الاجتماع انتهى.", outlet="BBC Arabic"),
+        b'{"id": "b", "text": "broken',
+        _row("c", ""),
+        json.dumps({"id": "d", "text": 5}).encode(),
+        b'{"id": "e", "text": "\xff\xfe bad bytes"}',
+        json.dumps({"id": "f", "body": "no text field"}).encode(),
+        b"[1, 2]",
+        _row("g", "وأضاف أن المحادثات مستمرة."),
+    ])
+    items = list(iter_articles([path]))
+    articles = [i for i in items if isinstance(i, Article)]
+    errors = [i for i in items if isinstance(i, ReadError)]
+    assert [a.doc_id for a in articles] == ["a", "g"]
+    assert articles[0].meta == {"outlet": "BBC Arabic"}
+    assert (articles[0].file, articles[0].line) == (str(path), 1)
+    assert [(e.line, e.stage) for e in errors] == [(n, "read") for n in (2, 3, 4, 5, 6, 7)]
+    assert "bad JSON" in errors[0].reason
+    assert "empty" in errors[1].reason
+    assert "not a string" in errors[2].reason
+    assert "UTF-8" in errors[3].reason
+    assert "'text'" in errors[4].reason and "--text-field" in errors[4].reason
+    assert "JSON object" in errors[5].reason
+    assert all(e.file == str(path) for e in errors)
+
+
+def test_duplicate_ids_are_reported_on_second_occurrence(tmp_path: Path) -> None:
+    path = _jsonl(tmp_path / "in.jsonl", [_row("x", "نص أول"), _row("x", "نص ثان")])
+    first, second = iter_articles([path])
+    assert isinstance(first, Article)
+    assert isinstance(second, ReadError)
+    assert second.line == 2 and second.doc_id == "x"
+    assert f"{path}:1" in second.reason
+
+
+def test_custom_id_and_text_fields_and_missing_id_fallback(tmp_path: Path) -> None:
+    path = _jsonl(tmp_path / "in.jsonl", [
+        json.dumps({"doc_id": "k1", "body": "نص", "date": 2018, "tags": ["x"]}).encode(),
+        json.dumps({"body": "نص بلا معرف"}).encode(),
+    ])
+    first, second = iter_articles([path], id_field="doc_id", text_field="body")
+    assert isinstance(first, Article) and isinstance(second, Article)
+    assert first.doc_id == "k1"
+    assert first.meta == {"date": "2018"}  # nested values are not carried
+    assert second.doc_id == "in.jsonl:2"
+
+
+def test_csv_with_multiline_text_and_bad_bytes(tmp_path: Path) -> None:
+    path = tmp_path / "in.csv"
+    path.write_bytes(
+        "id,outlet,text\n"
+        'a,CNN Arabic,"سطر أول\nسطر ثان"\n'.encode()
+        + b'b,CNN Arabic,"\xff bad"\n'
+        + "c,,نص ثالث\n".encode()
+    )
+    items = list(iter_articles([path]))
+    assert isinstance(items[0], Article) and items[0].text == "سطر أول\nسطر ثان"
+    assert items[0].line == 2 and items[0].meta == {"outlet": "CNN Arabic"}
+    assert isinstance(items[1], ReadError) and items[1].line == 4 and "UTF-8" in items[1].reason
+    assert isinstance(items[2], Article) and items[2].doc_id == "c" and items[2].line == 5
+
+
+def test_csv_without_text_column_fails_before_reading(tmp_path: Path) -> None:
+    path = tmp_path / "in.csv"
+    path.write_text("id,body\na,نص\n", encoding="utf-8")
+    with pytest.raises(InputError, match=r"no column 'text'.*id, body.*--text-field"):
+        iter_articles([path])
+
+
+def test_parquet_is_read_by_batches_with_row_numbers(tmp_path: Path) -> None:
+    path = tmp_path / "in.parquet"
+    table = pa.table({"id": ["p1", "p2", "p3"], "text": ["نص", None, "نص آخر"], "url": ["u1", "u2", None]})
+    pq.write_table(table, path, row_group_size=2)
+    items = list(iter_articles([path]))
+    assert [type(i).__name__ for i in items] == ["Article", "ReadError", "Article"]
+    assert isinstance(items[1], ReadError) and items[1].line == 2 and "null" in items[1].reason
+    assert isinstance(items[2], Article) and items[2].line == 3 and items[2].meta == {"url": None}
+
+
+def test_txt_files_and_folders_are_read_recursively_in_sorted_order(tmp_path: Path) -> None:
+    (tmp_path / "b").mkdir()
+    (tmp_path / "b" / "two.txt").write_text("نص ثان", encoding="utf-8")
+    (tmp_path / "one.txt").write_text("\ufeffنص أول", encoding="utf-8")
+    (tmp_path / "empty.txt").write_text("  \n", encoding="utf-8")
+    (tmp_path / "notes.md").write_text("skipped", encoding="utf-8")
+    (tmp_path / "bad.txt").write_bytes("سطر\n".encode() + b"\xc3\x28")
+    items = list(iter_articles([tmp_path]))
+    assert [(type(i).__name__, i.doc_id) for i in items] == [
+        ("Article", "two"),
+        ("ReadError", "bad"),
+        ("ReadError", "empty"),
+        ("Article", "one"),
+    ]
+    assert isinstance(items[3], Article) and items[3].text == "نص أول"
+    assert isinstance(items[1], ReadError) and items[1].line == 2
+
+
+def test_unknown_extension_and_missing_file_raise_input_error(tmp_path: Path) -> None:
+    odd = tmp_path / "in.xlsx"
+    odd.write_bytes(b"x")
+    with pytest.raises(InputError, match=r"in\.xlsx.*unknown input format.*JSONL.*CSV.*Parquet"):
+        iter_articles([odd])
+    with pytest.raises(InputError, match=r"nothere\.jsonl: no such file"):
+        iter_articles([tmp_path / "nothere.jsonl"])
+
+
+def test_damaged_parquet_raises_input_error(tmp_path: Path) -> None:
+    path = tmp_path / "in.parquet"
+    path.write_bytes(b"not parquet at all")
+    with pytest.raises(InputError, match="not a readable Parquet file"):
+        iter_articles([path])
+
+
+def test_carried_fields_come_from_headers_and_first_jsonl_lines(tmp_path: Path) -> None:
+    a = _jsonl(tmp_path / "a.jsonl", [_row("1", "t", outlet="o", title="t", attributions=[])])
+    b = tmp_path / "b.csv"
+    b.write_text("id,text,url\n", encoding="utf-8")
+    assert carried_fields([a, b]) == ["outlet", "title", "url"]
