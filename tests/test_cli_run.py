@@ -1,0 +1,64 @@
+"""``annotate run``: exit codes, the closing summary, and the tables it leaves behind."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+from click.testing import CliRunner
+from record_factories import attribution, result
+
+from annotate import pipeline
+from annotate.cli import main
+from annotate.records import DocumentResult
+
+
+class FakePack:
+    model_version = "fake-1.0.0-0000"
+
+
+def fake_annotate(text: str, pack: object, doc_id: str) -> DocumentResult:
+    atts = [attribution(text, 0, "قال", None, "person", doc_id=doc_id)] if "قال" in text else []
+    return result(text, atts, doc_id=doc_id)
+
+
+@pytest.fixture
+def fake_engine(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Run the command's own code with a stand-in engine, in this process."""
+    monkeypatch.setattr(pipeline, "_load_pack", lambda pack: FakePack())
+    monkeypatch.setattr(pipeline, "_engine_annotate", fake_annotate)
+
+
+def test_run_reports_failures_and_writes_three_tables(tmp_path: Path, fake_engine: None) -> None:
+    source = tmp_path / "in.jsonl"
+    source.write_text("\n".join([
+        json.dumps({"id": "a", "outlet": "BBC Arabic", "text": "قال الوزير إن"}, ensure_ascii=False),
+        "{not json",
+        json.dumps({"id": "b", "outlet": "CNN Arabic", "text": "خبر"}, ensure_ascii=False),
+    ]) + "\n", encoding="utf-8")
+    out = tmp_path / "out"
+    outcome = CliRunner().invoke(main, ["run", str(source), "--out", str(out), "--workers", "1"])
+    assert outcome.exit_code == 0, outcome.output
+    assert "articles read" in outcome.output and "attributions" in outcome.output
+    assert f"1 article(s) failed: see {out / 'errors.parquet'}" in outcome.output
+    assert pq.read_table(out / "documents.parquet").column("outlet").to_pylist() == ["BBC Arabic", "CNN Arabic"]
+    assert pq.read_table(out / "errors.parquet").to_pylist()[0]["line"] == 2
+    assert pq.read_table(out / "attributions.parquet").num_rows == 1
+
+
+def test_run_with_unknown_input_format_is_one_error_line(tmp_path: Path, fake_engine: None) -> None:
+    odd = tmp_path / "in.docx"
+    odd.write_bytes(b"x")
+    outcome = CliRunner().invoke(main, ["run", str(odd), "--out", str(tmp_path / "out")])
+    assert outcome.exit_code == 1
+    assert "Error:" in outcome.output and "unknown input format" in outcome.output
+    assert "Traceback" not in outcome.output
+    assert not (tmp_path / "out").exists()
+
+
+def test_run_help_ends_its_description_with_an_example() -> None:
+    outcome = CliRunner().invoke(main, ["run", "--help"])
+    assert outcome.exit_code == 0
+    assert "Example:" in outcome.output and "annotate run samples/articles.jsonl" in outcome.output
