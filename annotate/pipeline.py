@@ -16,6 +16,7 @@ and the run goes on; the tables appear only if the whole run completes.
 
 from __future__ import annotations
 
+import itertools
 import os
 import time
 from collections import deque
@@ -37,6 +38,7 @@ from annotate.records import DocumentResult, ReadError
 
 CHUNK_ARTICLES = 32
 CHUNKS_IN_FLIGHT_PER_WORKER = 3
+SMALL_RUN_CHUNKS = 2  # inputs of at most this many chunks run in the main process
 
 Annotator = Callable[[str, Any, str], DocumentResult]
 Progress = Callable[[int], None]
@@ -196,13 +198,17 @@ def run(
         raise AnnotateError(f"--workers must be 1 or more, not {count}")
 
     state = _RunState(carried=set(carried), progress=progress)
+    chunks = _chunks(items, chunk_articles)
+    # a small input is not worth starting workers that each compile the pack again
+    head = list(itertools.islice(chunks, SMALL_RUN_CHUNKS + 1))
+    inline = count == 1 or len(head) <= SMALL_RUN_CHUNKS
     with RunWriter(Path(out_dir), carried) as writer:
-        if count == 1:
+        if inline:
             _init_worker(compiled, carried, annotator)
-            for chunk in _chunks(items, chunk_articles):
+            for chunk in itertools.chain(head, chunks):
                 state.write(writer, chunk, _work(state.submit(writer, chunk)))
         else:
-            _run_pool(items, writer, state, count, chunk_articles, (pack_source, carried, annotator))
+            _run_pool(itertools.chain(head, chunks), writer, state, count, (pack_source, carried, annotator))
         tables = writer.commit()
 
     return RunSummary(
@@ -210,19 +216,19 @@ def run(
         failed=state.failed_read + state.failed_annotate,
         failed_read=state.failed_read, failed_annotate=state.failed_annotate,
         attributions=state.attributions, seconds=round(time.perf_counter() - started, 3),
-        workers=count, out_dir=str(out_dir), tables={k: str(v) for k, v in tables.items()},
+        workers=1 if inline else count, out_dir=str(out_dir), tables={k: str(v) for k, v in tables.items()},
         dropped_fields=sorted(state.dropped),
     )
 
 
-def _run_pool(items: Iterator[Article | ReadError], writer: RunWriter, state: _RunState, count: int,
-              chunk_articles: int, initargs: tuple[Any, ...]) -> None:
+def _run_pool(chunks: Iterator[list[Article | ReadError]], writer: RunWriter, state: _RunState, count: int,
+              initargs: tuple[Any, ...]) -> None:
     """Keep at most a few chunks per worker in flight; write them back in input order."""
     limit = count * CHUNKS_IN_FLIGHT_PER_WORKER
     pending: deque[tuple[list[Article | ReadError], Future[BatchRows]]] = deque()
     executor = ProcessPoolExecutor(max_workers=count, initializer=_init_worker, initargs=initargs)
     try:
-        for chunk in _chunks(items, chunk_articles):
+        for chunk in chunks:
             pending.append((chunk, executor.submit(_work, state.submit(writer, chunk))))
             while len(pending) >= limit:
                 done_chunk, future = pending.popleft()

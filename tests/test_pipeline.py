@@ -103,3 +103,9 @@ def test_missing_input_fails_before_any_output(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="no such file"):
         run([tmp_path / "missing.jsonl"], tmp_path / "out", FakePack(), workers=1, annotator=fake_annotate)
     assert not (tmp_path / "out").exists()
+
+
+def test_small_input_runs_in_the_main_process_without_a_pool(tmp_path: Path) -> None:
+    source = _write_jsonl(tmp_path / "in.jsonl", _articles(5))
+    summary = run([source], tmp_path / "out", FakePack(), workers=2, annotator=fake_annotate, chunk_articles=4)
+    assert summary.workers == 1 and summary.annotated == 5
