@@ -1,0 +1,65 @@
+"""Grade a claim by where it comes from (guide, section 5).
+
+A claim is only as well sourced as its origin: the grade is read off the origin's kind
+(a named outlet relaying anonymous sources grades as anonymous), anonymous sources with
+no affiliation or specifics drop to the pack's vague grade, and hedges in the claim
+lower the score but not the letter. Every step adds a reason, so a reviewer can see
+why a claim got its grade.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import regex
+
+from annotate.pack import CompiledPack
+from annotate.records import Credibility, SourceKind, type_of_kind
+
+_DEFAULT_GRADES = {
+    SourceKind.person: "A", SourceKind.role: "A", SourceKind.organization: "B",
+    SourceKind.government: "B", SourceKind.document: "B", SourceKind.media: "C",
+    SourceKind.unnamed_source: "D", SourceKind.unnamed_official: "D", SourceKind.unnamed_media: "D",
+    SourceKind.collective: "E", SourceKind.witness: "E", SourceKind.hearsay: "E",
+}
+
+
+@dataclass(frozen=True)
+class Origin:
+    """What the grade is computed from: the innermost source of a chain."""
+
+    kind: SourceKind
+    text: str | None  # None when implicit and unresolved
+    specific: bool
+    relays: tuple[tuple[SourceKind, str], ...] = ()
+
+
+def grade(origin: Origin, claim: str | None, pack: CompiledPack) -> Credibility:
+    settings = pack.credibility
+    letter = settings.grade_by_kind.get(origin.kind) or _DEFAULT_GRADES[origin.kind]
+    named = type_of_kind(origin.kind) == "named"
+    shown = f" '{origin.text}'" if origin.text else " (implicit, unresolved)"
+    reasons = [f"origin{shown}: {'named' if named else 'anonymous'} {origin.kind.value} → {letter}"]
+    if not named and not origin.specific and letter < settings.vague_grade:
+        letter = settings.vague_grade
+        reasons.append(f"no affiliation or specifics → {letter}")
+    for kind, text in origin.relays:
+        reasons.append(f"relayed by {kind.value} '{text}'")
+    score = settings.scores.get(letter, _fallback_score(letter))
+    for hedge in hedges_in(claim or "", pack):
+        score -= settings.hedge_penalty
+        reasons.append(f"hedge '{hedge}' in the claim: −{settings.hedge_penalty:g}")
+    return Credibility(grade=letter, score=round(max(0.0, min(1.0, score)), 4), reasons=reasons)  # type: ignore[arg-type]
+
+
+def _fallback_score(letter: str) -> float:
+    return {"A": 0.9, "B": 0.75, "C": 0.6, "D": 0.4, "E": 0.2}[letter]
+
+
+def hedges_in(claim: str, pack: CompiledPack) -> list[str]:
+    """Hedge words found in a (normalised) claim, in order."""
+    name = pack.credibility.hedges
+    if not name or name not in pack.lexicons or not claim:
+        return []
+    pattern = pack.lexicons[name].pattern + r"(?!\w)"
+    return [m.group() for m in regex.finditer(pattern, claim)]

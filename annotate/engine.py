@@ -1,0 +1,104 @@
+"""The engine: one article's text and a compiled pack in, its attributions out.
+
+Pure: no files, no network, no terminal. The steps, each in its own module:
+normalise (offset-keeping) → furniture → sentences → matching (rules, priorities) →
+attribution (sources, claims, chains, antecedents) → credibility. Everything is
+computed on the normalised copy and mapped back to original offsets only here, at the
+end, so ``text[start:end]`` is always the span's text.
+"""
+
+from __future__ import annotations
+
+from annotate.attribution import Draft, assemble
+from annotate.credibility import Origin, grade
+from annotate.furniture import blank, find_furniture
+from annotate.matching import find_candidates, quoted_spans, resolve
+from annotate.normalise import Normalised, normalise
+from annotate.pack import CompiledPack
+from annotate.records import Attribution, DocumentResult, LostCandidate, Span, type_of_kind
+from annotate.sentences import split_sentences
+
+
+def annotate_text(text: str, pack: CompiledPack, doc_id: str = "doc") -> DocumentResult:
+    """Find every attribution in ``text`` with ``pack``."""
+    norm = normalise(text)
+    furniture = find_furniture(norm.text, pack.furniture, pack.timeout)
+    matchable = blank(norm.text, furniture)
+    sentences = split_sentences(matchable)
+    warnings: list[str] = []
+    candidates = find_candidates(matchable, sentences, pack, warnings)
+    kept, lost = resolve(candidates, quoted_spans(matchable))
+    drafts = assemble(matchable, sentences, kept, pack)
+    attributions = [_record(i, d, drafts, norm, matchable, pack, doc_id) for i, d in enumerate(drafts)]
+    return DocumentResult(
+        doc_id=doc_id,
+        text_length=len(text),
+        sentences=[_span(norm, s, e) for s, e in sentences],
+        furniture=[_span(norm, s, e) for s, e, _ in furniture],
+        attributions=attributions,
+        lost=[LostCandidate(rule_id=l.candidate.rule.id, reason=l.reason,
+                            **_offsets("cue", norm, *l.candidate.cue)) for l in lost],
+        warnings=warnings,
+    )
+
+
+def _span(norm: Normalised, start: int, end: int) -> Span:
+    s, e = norm.span(start, end)
+    return Span(start=s, end=e, text=norm.original[s:e])
+
+
+def _offsets(prefix: str, norm: Normalised, start: int | None = None, end: int | None = None) -> dict[str, object]:
+    if start is None or end is None:
+        return {f"{prefix}_start": None, f"{prefix}_end": None, f"{prefix}_text": None}
+    s, e = norm.span(start, end)
+    return {f"{prefix}_start": s, f"{prefix}_end": e, f"{prefix}_text": norm.original[s:e]}
+
+
+def _origin(index: int, drafts: list[Draft], matchable: str) -> Origin:
+    """Follow relays to the innermost source; an implicit cue takes its antecedent's."""
+    relays = []
+    seen = {index}
+    draft = drafts[index]
+    while draft.origin is not None and draft.origin not in seen:
+        if draft.source:
+            relays.append((draft.kind, matchable[draft.source.start:draft.source.end]))
+        seen.add(draft.origin)
+        draft = drafts[draft.origin]
+    source = draft.source
+    if source is None and draft.antecedent is not None:
+        source = drafts[draft.antecedent].source
+    text = matchable[source.start:source.end] if source else None
+    return Origin(kind=draft.kind, text=text, specific=bool(source and source.specific), relays=tuple(relays))
+
+
+def _record(index: int, draft: Draft, drafts: list[Draft], norm: Normalised, matchable: str,
+            pack: CompiledPack, doc_id: str) -> Attribution:
+    source = draft.source
+    claim = draft.claim
+    credibility = grade(_origin(index, drafts, matchable), matchable[claim[0]:claim[1]] if claim else None, pack)
+    antecedent_text = None
+    if draft.antecedent is not None:
+        ante = drafts[draft.antecedent].source
+        antecedent_text = _offsets("x", norm, ante.start, ante.end)["x_text"] if ante else None
+    role = _offsets("x", norm, *source.role)["x_text"] if source and source.role else None
+    reasons = credibility.reasons + ([draft.note] if draft.note else [])
+    return Attribution(
+        doc_id=doc_id,
+        attribution_id=index,
+        sentence_index=draft.cand.sentence,
+        **_offsets("cue", norm, *draft.cand.cue),
+        **_offsets("source", norm, source.start if source else None, source.end if source else None),
+        source_role=role,
+        source_type=type_of_kind(draft.kind),
+        source_kind=draft.kind,
+        implicit=draft.implicit,
+        antecedent_id=draft.antecedent,
+        antecedent_text=antecedent_text,
+        origin_id=draft.origin,
+        **_offsets("claim", norm, claim[0] if claim else None, claim[1] if claim else None),
+        credibility_grade=credibility.grade,
+        credibility_score=credibility.score,
+        credibility_reasons=reasons,
+        rule_id=draft.cand.rule.id,
+        pack_version=pack.model_version,
+    )

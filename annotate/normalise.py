@@ -1,0 +1,94 @@
+"""Normalise Arabic text for matching while keeping the way back to the original.
+
+Rules match a normalised copy of the article: spelling variation that does not change
+the word (diacritics, tatweel, hamza seats, ى/ي, ة/ه, quote styles) would otherwise
+multiply every pattern. But every span we report must point into the text as stored,
+so normalisation returns the copy *with* its offset map. Characters are either mapped
+one-to-one (``str.translate``) or deleted; nothing is ever inserted, so the map is just
+the sorted list of deleted positions, and both passes run in C.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from dataclasses import dataclass
+
+import regex
+
+# Deleted for matching: harakat and tanween, superscript alef, Quranic annotation signs,
+# tatweel, and invisible direction / joiner marks that scraped pages are full of.
+_DELETED_CHARS = (
+    "\u064b\u064c\u064d\u064e\u064f\u0650\u0651\u0652\u0653\u0654\u0655\u0656\u0657"
+    "\u0658\u0659\u065a\u065b\u065c\u065d\u065e\u065f\u0670"
+    + "".join(chr(c) for c in range(0x06D6, 0x06EE))
+    + "\u0640"  # tatweel
+    + "\u200b\u200c\u200d\u200e\u200f\u061c\u2066\u2067\u2068\u2069\u202a\u202b\u202c\u202d\u202e\ufeff"
+)
+_DELETED = regex.compile("[" + regex.escape(_DELETED_CHARS) + "]")
+# Marks that belong to the letter before them: a span ending on that letter takes them.
+_TRAILING_MARKS = frozenset(_DELETED_CHARS[:22] + "\u0640")
+
+# One-to-one replacements: the same word spelled with another hamza seat, final yeh,
+# ta marbuta, Persian letters, or another quote style.
+_REPLACEMENTS = {
+    "أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ٲ": "ا", "ٳ": "ا",
+    "ؤ": "ء", "ئ": "ء",
+    "ى": "ي", "ی": "ي", "ې": "ي",
+    "ة": "ه",
+    "ک": "ك", "ڪ": "ك",
+    "“": '"', "”": '"', "„": '"', "‟": '"', "«": '"', "»": '"', "″": '"', "＂": '"',
+    "‘": "'", "’": "'", "‚": "'", "‛": "'", "`": "'", "´": "'",
+    "٫": ".", "\u00a0": " ", "\u2009": " ", "\u202f": " ",
+}
+# Patterns get the same letters but keep their case: `\S` and `\P{L}` mean something.
+_PATTERN_TABLE = str.maketrans({**_REPLACEMENTS, **{c: None for c in _DELETED_CHARS}})
+_TABLE = {**_PATTERN_TABLE, **{c: c + 32 for c in range(ord("A"), ord("Z") + 1)}}
+
+
+@dataclass(frozen=True, slots=True)
+class Normalised:
+    """A normalised copy of ``original`` and the map between their offsets."""
+
+    original: str
+    text: str
+    # breaks[k]: the normalised index before which the k-th deleted character sat
+    breaks: tuple[int, ...]
+
+    def to_original(self, index: int) -> int:
+        """Original offset of the character at normalised ``index``."""
+        return index + bisect_right(self.breaks, index) if self.breaks else index
+
+    def span(self, start: int, end: int) -> tuple[int, int]:
+        """Original (start, end) of the normalised span [start, end).
+
+        A span ending on a letter takes the diacritics written on that letter, so that
+        ``مؤكدًا`` is reported whole, not as ``مؤكد`` plus a stray tanween.
+        """
+        if end <= start:
+            o = self.to_original(start)
+            return o, o
+        o_start = self.to_original(start)
+        o_end = self.to_original(end - 1) + 1
+        text = self.original
+        while o_end < len(text) and text[o_end] in _TRAILING_MARKS:
+            o_end += 1
+        return o_start, o_end
+
+
+def normalise(text: str) -> Normalised:
+    """Normalise ``text`` for matching; see the module docstring for what changes."""
+    folded = text.translate(_TABLE)
+    if len(folded) == len(text):
+        return Normalised(text, folded, ())
+    deleted = [m.start() for m in _DELETED.finditer(text)]
+    return Normalised(text, folded, tuple(d - k for k, d in enumerate(deleted)))
+
+
+def normalise_term(term: str) -> str:
+    """Normalise a lexicon entry exactly as article text is."""
+    return term.translate(_TABLE)
+
+
+def normalise_pattern(pattern: str) -> str:
+    """Normalise the Arabic in a regex pattern, leaving the case of its escapes alone."""
+    return pattern.translate(_PATTERN_TABLE)

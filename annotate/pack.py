@@ -1,0 +1,163 @@
+"""A compiled rule pack: what the engine runs, built once per process.
+
+``load_pack`` reads a folder of YAML files, validates it, expands the lexicons and
+compiles every pattern; any problem anywhere stops it with one ``RulePackError`` that
+lists them all, located. The result is plain data the matcher can use without ever
+touching a file again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import regex
+
+from annotate.errors import RulePackError, RuleProblem
+from annotate.rules.compiler import CompiledLexicon, Expander, compile_lexicon, compile_regex, trie_pattern
+from annotate.rules.loader import Located, PackSource, read_pack
+from annotate.rules.schema import CredibilitySettings, FurnitureRule, Rule, SourceKindRule
+from annotate.records import SourceKind
+
+DEFAULT_PACK = Path(__file__).resolve().parent.parent / "rules"
+
+
+@dataclass(frozen=True)
+class CompiledRule:
+    id: str
+    priority: int
+    regex: regex.Pattern[str]
+    slots: tuple[str, ...]
+    cue_lexicons: frozenset[str]  # empty: run on every sentence
+    spec: Rule
+    where: Located
+
+    @property
+    def implicit(self) -> bool:
+        return "source" not in self.slots
+
+
+@dataclass(frozen=True)
+class CompiledKindRule:
+    id: str
+    kind: SourceKind
+    regex: regex.Pattern[str]
+    spec: SourceKindRule
+    where: Located
+
+
+@dataclass(frozen=True)
+class CompiledFurniture:
+    id: str
+    regex: regex.Pattern[str]
+    spec: FurnitureRule
+    where: Located
+
+
+@dataclass(frozen=True)
+class CompiledPack:
+    name: str
+    version: str
+    description: str
+    content_hash: str
+    timeout: float  # seconds, per rule and sentence
+    root: Path
+    lexicons: dict[str, CompiledLexicon]
+    rules: tuple[CompiledRule, ...]
+    kind_rules: tuple[CompiledKindRule, ...]
+    furniture: tuple[CompiledFurniture, ...]
+    credibility: CredibilitySettings
+    trigger: regex.Pattern[str] | None
+    trigger_lexicons: dict[str, frozenset[str]] = field(repr=False)
+    expander: Expander = field(repr=False)
+
+    @property
+    def model_version(self) -> str:
+        """Names the pack and its exact content, e.g. for Label Studio's model_version."""
+        return f"{self.name}-{self.version}-{self.content_hash[:8]}"
+
+    def lexicons_of_word(self, word: str) -> frozenset[str]:
+        """The cue lexicons a matched trigger word belongs to (with or without a prefix)."""
+        hit = self.trigger_lexicons.get(word)
+        if hit is not None:
+            return hit
+        if len(word) > 1 and word[0] in "وف":
+            return self.trigger_lexicons.get(word[1:], frozenset())
+        return frozenset()
+
+
+def load_pack(path: str | Path | None = None) -> CompiledPack:
+    """Read, validate and compile the pack at ``path`` (default: the repository's rules/)."""
+    root = Path(path) if path is not None else DEFAULT_PACK
+    if not root.exists():
+        raise RulePackError([RuleProblem(str(root), None, None, "no such rule pack folder or file")])
+    source, problems = read_pack(root)
+    pack = _compile(source, problems)
+    if problems:
+        raise RulePackError(list(dict.fromkeys(problems)))  # a macro used twice reports once
+    assert pack is not None
+    return pack
+
+
+def _compile(source: PackSource, problems: list[RuleProblem]) -> CompiledPack | None:
+    lexicons = {}
+    for name in source.lexicons:
+        compiled = compile_lexicon(name, source, problems)
+        if compiled is not None:
+            lexicons[name] = compiled
+    expander = Expander(source, lexicons)
+
+    rules = []
+    for spec, where in source.rules:
+        text, slots, cue_lexicons = expander.expand(spec.pattern, where, spec.id, problems)
+        if "cue" not in slots:
+            problems.append(RuleProblem(where.file, where.line, spec.id,
+                                        "pattern has no {cue:…} slot; every rule must capture its cue"))
+            continue
+        pattern = compile_regex(text, where, spec.id, problems)
+        if pattern is not None:
+            rules.append(CompiledRule(spec.id, spec.priority, pattern, tuple(slots), frozenset(cue_lexicons), spec, where))
+
+    kind_rules = []
+    for kspec, where in source.source_kinds:
+        text, _, _ = expander.expand(kspec.match, where, kspec.id, problems)
+        pattern = compile_regex(text, where, kspec.id, problems)
+        if pattern is not None:
+            kind_rules.append(CompiledKindRule(kspec.id, kspec.kind, pattern, kspec, where))
+
+    furniture = []
+    for fspec, where in source.furniture:
+        text, _, _ = expander.expand(fspec.line, where, fspec.id, problems)
+        pattern = compile_regex(rf"\s*(?:{text})\s*", where, fspec.id, problems)
+        if pattern is not None:
+            furniture.append(CompiledFurniture(fspec.id, pattern, fspec, where))
+
+    credibility = source.credibility or CredibilitySettings()
+    if credibility.hedges and credibility.hedges not in lexicons:
+        problems.append(RuleProblem("pack.yaml", None, None,
+                                    f"credibility.hedges names lexicon '{credibility.hedges}', which does not exist"))
+    if source.meta is None:
+        problems.append(RuleProblem(str(source.root), None, None,
+                                    "no 'pack:' section (name, version); put one in pack.yaml"))
+    if problems or source.meta is None:
+        return None
+
+    trigger_lexicons: dict[str, set[str]] = {}
+    for rule in rules:
+        for name in rule.cue_lexicons:
+            for form in lexicons[name].forms:
+                trigger_lexicons.setdefault(form, set()).add(name)
+    trigger = (regex.compile(r"(?<!\w)[وف]?(?:" + trie_pattern(trigger_lexicons) + ")", regex.V1)
+               if trigger_lexicons else None)
+
+    digest = hashlib.sha256()
+    for name in sorted(source.files):
+        digest.update(name.encode() + b"\0" + source.files[name] + b"\0")
+    return CompiledPack(
+        name=source.meta.name, version=source.meta.version, description=source.meta.description,
+        content_hash=digest.hexdigest(), timeout=source.meta.timeout_ms / 1000, root=source.root,
+        lexicons=lexicons, rules=tuple(rules), kind_rules=tuple(kind_rules), furniture=tuple(furniture),
+        credibility=credibility, trigger=trigger,
+        trigger_lexicons={k: frozenset(v) for k, v in trigger_lexicons.items()}, expander=expander,
+    )

@@ -1,0 +1,224 @@
+"""Turn a read pack (``PackSource``) into compiled ``regex`` patterns.
+
+The pattern language is plain ``regex`` syntax plus three conveniences for authors
+(see rules/README.md): a space means a run of white space, ``@lexicon`` means any form
+of a lexicon as a whole word, and ``{macro}`` / ``{slot:macro}`` insert a named piece,
+optionally captured as the ``cue``, ``source`` or ``claim`` slot. Lexicons become
+character tries so that a few thousand forms cost one pass, not one try per form.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import regex
+
+from annotate.errors import RuleProblem
+from annotate.normalise import normalise_pattern
+from annotate.rules.inflect import EntryError, Form, expand
+from annotate.rules.loader import Located, PackSource
+
+SLOTS = ("cue", "source", "claim")
+_REFERENCE = regex.compile(r"\{(?:(?P<slot>[a-z]+):)?(?P<ref>@?[a-z][a-z0-9_]*)\}|@(?P<lex>[a-z][a-z0-9_]*)")
+_MALFORMED = regex.compile(r"\{[a-z]+:")
+_CLITIC_ENDINGS = ("ل", "ب", "ك")  # an entry ending in a detached proclitic: وفقا ل|وكالة
+_FLAGS = regex.V1 | regex.UNICODE
+
+
+@dataclass(frozen=True)
+class CompiledLexicon:
+    name: str
+    forms: dict[str, Form]
+    prefixes: tuple[str, ...]
+    pattern: str  # regex source, whole words, prefixes included
+    tags: dict[str, str]
+
+    def lookup(self, word: str) -> Form | None:
+        """The form a matched (normalised) word is, with or without its prefix."""
+        form = self.forms.get(word)
+        if form is not None:
+            return form
+        for prefix in self.prefixes:
+            if word.startswith(prefix) and word[len(prefix):] in self.forms:
+                return self.forms[word[len(prefix):]]
+        return None
+
+
+class Expander:
+    """Expands templates against a pack's macros and lexicons, recording problems."""
+
+    def __init__(self, source: PackSource, lexicons: dict[str, CompiledLexicon]):
+        self.source = source
+        self.lexicons = lexicons
+        self._macro_cache: dict[str, str] = {}
+
+    def expand(self, template: str, where: Located, owner: str | None,
+               problems: list[RuleProblem], stack: tuple[str, ...] = ()) -> tuple[str, list[str], set[str]]:
+        """Regex source of ``template``; the slots it captures; the lexicons under its cue."""
+        slots: list[str] = []
+        cue_lexicons: set[str] = set()
+        out: list[str] = []
+        pos = 0
+        text = _spaces_to_whitespace(normalise_pattern(template))
+        for m in _REFERENCE.finditer(text):
+            out.append(text[pos:m.start()])
+            pos = m.end()
+            slot, ref = m.group("slot"), m.group("ref") or "@" + m.group("lex")
+            piece, lexicons = self._reference(ref, where, owner, problems, stack)
+            if slot:
+                if slot not in SLOTS:
+                    problems.append(RuleProblem(where.file, where.line, owner,
+                                                f"unknown slot '{slot}'; expected one of {', '.join(SLOTS)}"))
+                elif slot in slots:
+                    problems.append(RuleProblem(where.file, where.line, owner, f"slot '{slot}' is captured twice"))
+                slots.append(slot)
+                if slot == "cue":
+                    cue_lexicons |= lexicons
+                piece = f"(?P<{slot}>{piece})"
+            out.append(piece)
+        out.append(text[pos:])
+        for m in _MALFORMED.finditer(text):
+            if not _REFERENCE.match(text, m.start()):
+                problems.append(RuleProblem(where.file, where.line, owner,
+                                            f"'{m.group()}…' is not a slot: write {{slot:macro}} or {{slot:@lexicon}} "
+                                            "and put the pattern in a macro"))
+        return "".join(out), slots, cue_lexicons
+
+    def _reference(self, ref: str, where: Located, owner: str | None,
+                   problems: list[RuleProblem], stack: tuple[str, ...]) -> tuple[str, set[str]]:
+        if ref.startswith("@"):
+            name = ref[1:]
+            lexicon = self.lexicons.get(name)
+            if lexicon is None:
+                problems.append(_unknown("lexicon", name, self.source.lexicons, where, owner))
+                return "(?!)", set()
+            return lexicon.pattern, {name}
+        if ref in stack:
+            chain = " → ".join(stack + (ref,))
+            problems.append(RuleProblem(where.file, where.line, owner, f"macros refer to each other in a circle: {chain}"))
+            return "(?!)", set()
+        if ref not in self.source.macros:
+            problems.append(_unknown("macro", ref, self.source.macros, where, owner))
+            return "(?!)", set()
+        body, macro_where = self.source.macros[ref]
+        piece, slots, lexicons = self.expand(body, macro_where, ref, problems, stack + (ref,))
+        if slots:
+            problems.append(RuleProblem(macro_where.file, macro_where.line, ref,
+                                        "a macro cannot capture slots; capture it in the rule instead"))
+        return f"(?:{piece})", lexicons_of(body, self)
+
+
+def lexicons_of(template: str, expander: Expander) -> set[str]:
+    """Lexicon names a template refers to, directly or through its macros."""
+    names: set[str] = set()
+    todo = [template]
+    seen: set[str] = set()
+    while todo:
+        for m in _REFERENCE.finditer(todo.pop()):
+            ref = m.group("ref") or "@" + m.group("lex")
+            if ref.startswith("@"):
+                names.add(ref[1:])
+            elif ref not in seen and ref in expander.source.macros:
+                seen.add(ref)
+                todo.append(expander.source.macros[ref][0])
+    return names
+
+
+def _unknown(what: str, name: str, known: Iterable[str], where: Located, owner: str | None) -> RuleProblem:
+    close = difflib.get_close_matches(name, list(known), n=3)
+    names = sorted(known)
+    hint = (f"; did you mean {', '.join(close)}?" if close
+            else f"; known: {', '.join(names)}" if len(names) <= 8 else f"; none of the {len(names)} known is close")
+    return RuleProblem(where.file, where.line, owner, f"unknown {what} '{name}'{hint}")
+
+
+def _spaces_to_whitespace(pattern: str) -> str:
+    """A run of spaces outside a character class becomes ``\\s+``."""
+    out: list[str] = []
+    i, n = 0, len(pattern)
+    in_class = False
+    while i < n:
+        ch = pattern[i]
+        if ch == "\\" and i + 1 < n:
+            out.append(pattern[i:i + 2])
+            i += 2
+            continue
+        if in_class:
+            in_class = ch != "]"
+            out.append(ch)
+        elif ch == "[":
+            in_class = True
+            out.append(ch)
+            if i + 1 < n and pattern[i + 1] == "]":  # a literal ] first in the class
+                out.append("]")
+                i += 1
+        elif ch == " ":
+            while i + 1 < n and pattern[i + 1] == " ":
+                i += 1
+            out.append(r"\s+")
+        else:
+            out.append(ch)
+        i += 1
+    return "".join(out)
+
+
+def trie_pattern(words: Iterable[str]) -> str:
+    """A regex alternation of ``words`` factored as a character trie (longest first)."""
+    trie: dict[str, Any] = {}
+    for word in words:
+        node = trie
+        for ch in word:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def emit(node: dict[str, Any]) -> str:
+        ends = "" in node
+        branches = [_escape(ch) + emit(child) for ch, child in sorted(node.items()) if ch]
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        if ends:
+            return f"(?:{body})?"
+        return body
+
+    return emit(trie)
+
+
+def _escape(ch: str) -> str:
+    return r"\s+" if ch == " " else regex.escape(ch)
+
+
+def compile_lexicon(name: str, source: PackSource, problems: list[RuleProblem]) -> CompiledLexicon | None:
+    lexicon, where = source.lexicons[name]
+    try:
+        forms = expand(lexicon)
+    except EntryError as exc:
+        problems.append(RuleProblem(where.file, where.line, name, str(exc)))
+        return None
+    prefixes = tuple(lexicon.prefixes if lexicon.prefixes is not None
+                     else (["و", "ف"] if lexicon.form in ("verb", "participle") else []))
+    closed = [f.text for f in forms if not f.text.endswith(tuple(" " + c for c in _CLITIC_ENDINGS))]
+    open_ = [f.text for f in forms if f.text not in set(closed)]
+    parts = []
+    if closed:
+        parts.append(trie_pattern(closed) + r"(?!\w)")
+    if open_:
+        parts.append(trie_pattern(open_))
+    prefix = "(?:" + "|".join(regex.escape(p) for p in sorted(prefixes, key=len, reverse=True)) + ")?" if prefixes else ""
+    body = parts[0] if len(parts) == 1 else "(?:" + "|".join(parts) + ")"
+    return CompiledLexicon(
+        name=name, forms={f.text: f for f in forms}, prefixes=prefixes,
+        pattern=rf"(?<!\w){prefix}{body}", tags=dict(lexicon.tags),
+    )
+
+
+def compile_regex(source_text: str, where: Located, owner: str | None,
+                  problems: list[RuleProblem]) -> regex.Pattern[str] | None:
+    try:
+        return regex.compile(source_text, _FLAGS)
+    except regex.error as exc:
+        problems.append(RuleProblem(where.file, where.line, owner, f"pattern does not compile: {exc}"))
+        return None
