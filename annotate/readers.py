@@ -18,12 +18,14 @@ tables; nested values (lists, objects) are not carried.
 from __future__ import annotations
 
 import csv
+import datetime
 import json
 import sys
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
 import pyarrow.parquet as pq
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -119,6 +121,12 @@ def _parquet_columns(path: Path) -> list[str]:
         raise InputError(f"{path}: not a readable Parquet file ({exc}); check the file is complete") from exc
 
 
+def _parquet_scalar_columns(path: Path) -> list[str]:
+    schema = pq.ParquetFile(path).schema_arrow
+    return [f.name for f in schema
+            if not (pa.types.is_nested(f.type) or pa.types.is_binary(f.type) or pa.types.is_large_binary(f.type))]
+
+
 def carried_fields(files: list[Path], id_field: str = "id", text_field: str = "text") -> list[str]:
     """The carried field names, in first-seen order: table headers and the first JSONL lines.
 
@@ -132,7 +140,7 @@ def carried_fields(files: list[Path], id_field: str = "id", text_field: str = "t
         if suffix in CSV_SUFFIXES:
             header = _csv_header(path)
         elif suffix in PARQUET_SUFFIXES:
-            header = _parquet_columns(path)
+            header = _parquet_scalar_columns(path)
         elif suffix in JSONL_SUFFIXES:
             header = _jsonl_peek_keys(path)
         else:
@@ -208,7 +216,16 @@ def _where(file: str, line: int | None) -> str:
 
 
 def _is_scalar(value: Any) -> bool:
-    return value is None or isinstance(value, (str, int, float, bool))
+    """Carried values: anything with a plain text form; lists, objects and bytes are not."""
+    return not isinstance(value, (list, tuple, dict, bytes, bytearray))
+
+
+def _as_text(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, (datetime.date, datetime.time)):
+        return value.isoformat()
+    return str(value)
 
 
 def _record_to_article(
@@ -230,7 +247,7 @@ def _record_to_article(
     if not text.strip():
         return error(f"field {text_field!r} is empty")
     meta = {
-        key: (None if value is None else str(value))
+        key: _as_text(value)
         for key, value in record.items()
         if key not in (id_field, text_field) and _is_scalar(value)
     }
@@ -305,9 +322,12 @@ def _read_csv(file: Path, id_field: str, text_field: str) -> Iterator[Article | 
 
 
 def _read_parquet(file: Path, id_field: str, text_field: str) -> Iterator[Article | ReadError]:
-    """Streamed by record batches; ``line`` is the 1-based row number."""
+    """Streamed by record batches; ``line`` is the 1-based row number; nested columns are not read."""
+    source = pq.ParquetFile(file)
+    wanted = set(_parquet_scalar_columns(file)) | {id_field, text_field}
+    columns = [name for name in source.schema_arrow.names if name in wanted]
     row = 0
-    for batch in pq.ParquetFile(file).iter_batches(batch_size=PARQUET_BATCH_ROWS):
+    for batch in source.iter_batches(batch_size=PARQUET_BATCH_ROWS, columns=columns):
         for record in batch.to_pylist():
             row += 1
             yield _record_to_article(record, file, row, id_field, text_field)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import json
 from pathlib import Path
 
@@ -95,12 +96,15 @@ def test_csv_without_text_column_fails_before_reading(tmp_path: Path) -> None:
 
 def test_parquet_is_read_by_batches_with_row_numbers(tmp_path: Path) -> None:
     path = tmp_path / "in.parquet"
-    table = pa.table({"id": ["p1", "p2", "p3"], "text": ["نص", None, "نص آخر"], "url": ["u1", "u2", None]})
+    table = pa.table({"id": ["p1", "p2", "p3"], "text": ["نص", None, "نص آخر"], "url": ["u1", "u2", None],
+                      "date": [datetime.date(2018, 3, 11)] * 3, "tags": [["a"], [], None]})
     pq.write_table(table, path, row_group_size=2)
     items = list(iter_articles([path]))
     assert [type(i).__name__ for i in items] == ["Article", "ReadError", "Article"]
     assert isinstance(items[1], ReadError) and items[1].line == 2 and "null" in items[1].reason
-    assert isinstance(items[2], Article) and items[2].line == 3 and items[2].meta == {"url": None}
+    assert isinstance(items[2], Article) and items[2].line == 3
+    assert items[2].meta == {"url": None, "date": "2018-03-11"}  # dates carried as ISO text, lists not
+    assert carried_fields([path]) == ["url", "date"]
 
 
 def test_txt_files_and_folders_are_read_recursively_in_sorted_order(tmp_path: Path) -> None:
