@@ -149,7 +149,7 @@ def _resolve_references(drafts: list[Draft], pack: CompiledPack) -> None:
     for index, draft in enumerate(drafts):
         if draft.source is None and draft.cand.rule.spec.kind is None:
             _resolve_implicit(drafts, index)
-        elif draft.source.definite and not draft.source.specific:
+        elif draft.source is not None and draft.source.definite and not draft.source.specific:
             _resolve_back_reference(drafts, index, pack)
 
 

@@ -81,21 +81,31 @@ def _weak_final(stem: str) -> bool:
     return stem.endswith(("ي", "ا"))
 
 
+_OBJECT_PRONOUNS = ("ه", "ها", "هم")
+
+
 def verb_forms(past: str | None, present: str | None, tags: tuple[tuple[str, str], ...] = ()) -> list[Form]:
-    """Third-person past and present forms: he/she/they (m, f), dual."""
+    """Third-person past and present forms: he, she, they (m, f).
+
+    Duals are left out on purpose: news rarely uses them and their forms collide with
+    frequent words (نقلا "they two conveyed" is the frame نقلا عن).
+    """
     lemma = past or present or ""
     out: list[Form] = []
     if past:
         p = normalise_term(past.strip())
         if _weak_final(p):  # رأى → رأت، رأوا ; دعا → دعت، دعوا
             stem = p[:-1]
-            out += [Form(p, lemma, "m", "sg", tags), Form(stem + "ت", lemma, "f", "sg", tags),
-                    Form(stem + "وا", lemma, "m", "pl", tags), Form(stem + "يا", lemma, "m", "du", tags),
-                    Form(stem + "تا", lemma, "f", "du", tags)]
+            masc, fem = p, stem + "ت"
+            out += [Form(masc, lemma, "m", "sg", tags), Form(fem, lemma, "f", "sg", tags),
+                    Form(stem + "وا", lemma, "m", "pl", tags)]
         else:
-            out += [Form(p, lemma, "m", "sg", tags), Form(p + "ت", lemma, "f", "sg", tags),
-                    Form(p + "وا", lemma, "m", "pl", tags), Form(p + "ن", lemma, "f", "pl", tags),
-                    Form(p + "ا", lemma, "m", "du", tags), Form(p + "تا", lemma, "f", "du", tags)]
+            masc, fem = p, p + "ت"
+            out += [Form(masc, lemma, "m", "sg", tags), Form(fem, lemma, "f", "sg", tags),
+                    Form(p + "وا", lemma, "m", "pl", tags), Form(p + "ن", lemma, "f", "pl", tags)]
+        # with an object pronoun: ووصفه بأنه، ووصفتها بأنها
+        out += [Form(base + suffix, lemma, gender, "sg", tags)
+                for base, gender in ((masc, "m"), (fem, "f")) for suffix in _OBJECT_PRONOUNS]
     if present:
         q = normalise_term(present.strip())
         if not q.startswith("ي"):
@@ -103,8 +113,7 @@ def verb_forms(past: str | None, present: str | None, tags: tuple[tuple[str, str
         fem = "ت" + q[1:]
         plural_stem = q[:-1] if _weak_final(q) else q  # يرى → يرون ; ينفي → ينفون
         out += [Form(q, lemma, "m", "sg", tags), Form(fem, lemma, "f", "sg", tags),
-                Form(plural_stem + "ون", lemma, "m", "pl", tags), Form(q + "ن", lemma, "f", "pl", tags),
-                Form(q + "ان", lemma, "m", "du", tags), Form(fem + "ان", lemma, "f", "du", tags)]
+                Form(plural_stem + "ون", lemma, "m", "pl", tags), Form(q + "ن", lemma, "f", "pl", tags)]
     return out
 
 
