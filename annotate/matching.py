@@ -87,18 +87,38 @@ def _candidate(rule: CompiledRule, index: int, offset: int, m: regex.Match[str])
     return Candidate(rule, index, offset + m.start(), offset + m.end(), cue, slot("source"), slot("claim"))
 
 
+_MAX_QUOTE = 600  # characters: an opening quote left unclosed longer than this is a stray mark
+
+
 def quoted_spans(text: str) -> list[Span]:
-    """Stretches between paired quote marks (normalisation made them all ``"``)."""
+    """Stretches between paired quote marks (normalisation made them all ``"``).
+
+    Straight quotes do not say which way they face, and scraped text is full of stray
+    ones, so a quote opens only where an opening quote can stand (after a space, a
+    clitic or punctuation, before a letter) and closes only where a closing one can
+    (after a letter, before a space or punctuation); an unclosed quote ends at the line.
+    """
     spans = []
     open_at = None
+    n = len(text)
     for m in regex.finditer(r'"|\n', text):
+        i = m.start()
         if m.group() == "\n":
             open_at = None
-        elif open_at is None:
-            open_at = m.start()
-        else:
-            spans.append((open_at, m.end()))
+            continue
+        before = text[i - 1] if i else " "
+        after = text[i + 1] if i + 1 < n else " "
+        can_open = not after.isspace() and (before.isspace() or before in "(:،,؛-" or
+                                             (before in "وبلف" and (i < 2 or not text[i - 2].isalpha())))
+        can_close = not before.isspace() and (after.isspace() or not after.isalpha())
+        if open_at is not None and (can_close or i - open_at > _MAX_QUOTE):
+            if i - open_at <= _MAX_QUOTE:
+                spans.append((open_at, i + 1))
+                open_at = None
+                continue
             open_at = None
+        if open_at is None and can_open:
+            open_at = i
     return spans
 
 
@@ -128,4 +148,18 @@ def resolve(candidates: list[Candidate], quotes: list[Span]) -> tuple[list[Candi
                else "same priority and length; the one with a source, then the earlier, wins")
         lost.append(Lost(cand, f"lost to {rival.rule.id}: {why}"))
     kept.sort(key=lambda c: c.cue[0])
-    return kept, lost
+    return _drop_content_openers(kept, lost), lost
+
+
+def _drop_content_openers(kept: list[Candidate], lost: list[Lost]) -> list[Candidate]:
+    """An implicit cue that opens another attribution's content (وأكد الوزير قائلا: …) is
+    that attribution's own words, not a second hand-over."""
+    claim_starts = {c.claim[0]: c for c in kept if c.claim is not None and not c.rule.implicit}
+    out = []
+    for cand in kept:
+        owner = claim_starts.get(cand.cue[0])
+        if owner is not None and owner is not cand and cand.rule.implicit and cand.rule.spec.kind is None:
+            lost.append(Lost(cand, f"opens the content of {owner.rule.id} at {owner.cue[0]}"))
+            continue
+        out.append(cand)
+    return out

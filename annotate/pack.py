@@ -148,7 +148,7 @@ def _compile(source: PackSource, problems: list[RuleProblem]) -> CompiledPack | 
         for name in rule.cue_lexicons:
             for form in lexicons[name].forms:
                 trigger_lexicons.setdefault(form, set()).add(name)
-    trigger = (regex.compile(r"(?<!\w)[وف]?(?:" + trie_pattern(trigger_lexicons) + ")", regex.V1)
+    trigger = (regex.compile(r"(?<!\p{L})[وف]?(?:" + trie_pattern(trigger_lexicons) + ")", regex.V1)
                if trigger_lexicons else None)
 
     digest = hashlib.sha256()

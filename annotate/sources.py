@@ -89,12 +89,40 @@ def split_role(text: str, start: int, end: int, pack: CompiledPack) -> tuple[tup
         word = text[s:e]
         after_definite = previous.startswith("ال") or _in_lexicon(pack, "countries", previous) \
             or _in_lexicon(pack, "capitals", previous)
-        if after_definite and not word.startswith(("ال", '"', "(")) and word not in _TITLE_LINKS \
+        if after_definite and not word.startswith(_NAME_NOT_START) and word not in _TITLE_LINKS \
                 and not _in_lexicon(pack, "role_heads", word):
             role_end = tokens[i - 1][1] if i else start + head_len
             return (s, end), (start, role_end)
         previous = word
     return (start, end), None
+
+
+_COMMA = regex.compile(r"\s*[،,]\s*")
+_NAME_NOT_START = ("ال", "ل", "ب", "وال", "فال", "بال", '"', "(")
+
+
+def apposition_name(text: str, end: int, sentence_end: int, pack: CompiledPack) -> tuple[int, int] | None:
+    """A name after a comma that follows a title: ``قال المدير العام للصليب الأحمر، إيف داكورد، إن``.
+
+    The name is up to four words and must be followed by something that ends it (a
+    comma, a complementiser, a colon, or an addressee such as ``لمراسل …``), so the
+    content of the sentence is never taken for a name.
+    """
+    comma = _COMMA.match(text, end, sentence_end)
+    if not comma:
+        return None
+    tokens = _tokens(text, comma.end(), sentence_end)[:5]
+    words = [text[s:e] for s, e in tokens]
+    if not words or words[0].startswith(_NAME_NOT_START) or _in_lexicon(pack, "ner_stop_words", words[0]) \
+            or _starts_with_lexicon(pack, "role_heads", words[0]):
+        return None
+    for i in range(1, len(tokens)):
+        follows = text[tokens[i - 1][1]:tokens[i][0]]
+        word = words[i]
+        if "،" in follows or "," in follows or ":" in follows or word.startswith(("ل", "ب")) \
+                or _in_lexicon(pack, "complementisers", word) or _in_lexicon(pack, "ner_stop_words", word):
+            return tokens[0][0], tokens[i - 1][1]
+    return None
 
 
 def apposition_role(text: str, end: int, sentence_end: int, pack: CompiledPack) -> tuple[int, int] | None:
@@ -154,10 +182,15 @@ def describe(text: str, start: int, end: int, sentence_end: int, cue_gender: str
     """Everything the engine needs to know about the source phrase text[start:end]."""
     start, end = trim(text, start, end, pack)
     (name_start, name_end), role = split_role(text, start, end, pack)
+    kind, kind_rule = classify(text[name_start:name_end], pack)
+    if role is None and kind == SourceKind.role:
+        name = apposition_name(text, end, sentence_end, pack)
+        if name is not None:
+            role, (name_start, name_end) = (start, end), name
+            kind, kind_rule = classify(text[name_start:name_end], pack)
     if role is None:
         role = apposition_role(text, end, sentence_end, pack)
     phrase = text[name_start:name_end]
-    kind, kind_rule = classify(phrase, pack)
     words = phrase.split()
     head = words[0] if words else ""
     gender, number = agreement(phrase, kind, cue_gender, cue_number, cue_before, pack)

@@ -35,6 +35,7 @@ class CompiledLexicon:
     prefixes: tuple[str, ...]
     pattern: str  # regex source, whole words, prefixes included
     tags: dict[str, str]
+    glued: str  # regex source without the leading word boundary and prefixes: ل@media_heads
 
     def lookup(self, word: str) -> Form | None:
         """The form a matched (normalised) word is, with or without its prefix."""
@@ -67,7 +68,8 @@ class Expander:
             out.append(text[pos:m.start()])
             pos = m.end()
             slot, ref = m.group("slot"), m.group("ref") or "@" + m.group("lex")
-            piece, lexicons = self._reference(ref, where, owner, problems, stack)
+            glued = m.group("lex") is not None and m.start() > 0 and text[m.start() - 1].isalpha()
+            piece, lexicons = self._reference(ref, where, owner, problems, stack, glued)
             if slot:
                 if slot not in SLOTS:
                     problems.append(RuleProblem(where.file, where.line, owner,
@@ -87,15 +89,16 @@ class Expander:
                                             "and put the pattern in a macro"))
         return "".join(out), slots, cue_lexicons
 
-    def _reference(self, ref: str, where: Located, owner: str | None,
-                   problems: list[RuleProblem], stack: tuple[str, ...]) -> tuple[str, set[str]]:
+    def _reference(self, ref: str, where: Located, owner: str | None, problems: list[RuleProblem],
+                   stack: tuple[str, ...], glued: bool = False) -> tuple[str, set[str]]:
+        """Regex source of one reference; ``glued``: a lexicon written right after a letter."""
         if ref.startswith("@"):
             name = ref[1:]
             lexicon = self.lexicons.get(name)
             if lexicon is None:
                 problems.append(_unknown("lexicon", name, self.source.lexicons, where, owner))
                 return "(?!)", set()
-            return lexicon.pattern, {name}
+            return (lexicon.glued if glued else lexicon.pattern), {name}
         if ref in stack:
             chain = " → ".join(stack + (ref,))
             problems.append(RuleProblem(where.file, where.line, owner, f"macros refer to each other in a circle: {chain}"))
@@ -204,14 +207,14 @@ def compile_lexicon(name: str, source: PackSource, problems: list[RuleProblem]) 
     open_ = [f.text for f in forms if f.text not in set(closed)]
     parts = []
     if closed:
-        parts.append(trie_pattern(closed) + r"(?!\w)")
+        parts.append(trie_pattern(closed) + r"(?!\p{L})")
     if open_:
         parts.append(trie_pattern(open_))
     prefix = "(?:" + "|".join(regex.escape(p) for p in sorted(prefixes, key=len, reverse=True)) + ")?" if prefixes else ""
     body = parts[0] if len(parts) == 1 else "(?:" + "|".join(parts) + ")"
     return CompiledLexicon(
         name=name, forms={f.text: f for f in forms}, prefixes=prefixes,
-        pattern=rf"(?<!\w){prefix}{body}", tags=dict(lexicon.tags),
+        pattern=rf"(?<!\p{{L}}){prefix}{body}", tags=dict(lexicon.tags), glued=body,
     )
 
 
