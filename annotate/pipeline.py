@@ -5,10 +5,11 @@ The work is split in two so that other runners can reuse it:
 - :func:`annotate_batch` is pure: a batch of article dicts and a compiled pack in,
   table rows out (attributions, documents, errors). A Spark or Ray adapter maps it over
   partitions and turns its result into Arrow with :func:`rows_to_tables`.
-- :func:`run` is the local runner: the main process reads the inputs as a stream, sends
-  chunks of articles to a pool of worker processes (each compiles the pack once, in the
-  pool initializer) and writes the results as they come back, in input order, keeping
-  only a bounded number of chunks in flight so memory stays flat.
+- :func:`run` is the local runner: the main process compiles the pack once, reads the
+  inputs as a stream, sends chunks of articles to a pool of worker processes (each
+  receives the compiled pack once, through the pool initializer) and writes the
+  results as they come back, in input order, keeping only a bounded number of chunks
+  in flight so memory stays flat.
 
 An article whose annotation raises becomes a ``ReadError`` with ``stage="annotate"``
 and the run goes on; the tables appear only if the whole run completes.
@@ -136,7 +137,12 @@ _WORKER: dict[str, Any] = {}
 
 
 def _init_worker(pack_source: Any, carried: list[str], annotator: Annotator | None) -> None:
-    """Pool initializer: compile the pack once per worker process."""
+    """Pool initializer: give each worker its pack once, for all the chunks it will take.
+
+    ``run`` hands over the pack it compiled (inherited on fork, unpickled in a tenth of
+    a second otherwise) instead of a path, because compiling takes seconds per process;
+    a path or ``None`` is still accepted and compiled here.
+    """
     if pack_source is None or isinstance(pack_source, (str, Path)):
         from annotate.pack import load_pack
 
@@ -180,9 +186,10 @@ def run(
 ) -> RunSummary:
     """Annotate every article of ``paths`` and write the three tables into ``out_dir``.
 
-    ``pack`` is a compiled pack, or a pack folder (``None``: the repository's ``rules/``),
-    then compiled here first, so a broken pack fails before any work, and again once
-    in each worker. ``workers`` defaults to every core; 1 runs in this process.
+    ``pack`` is a compiled pack, or a pack folder (``None``: the repository's ``rules/``)
+    compiled here first, so a broken pack fails before any work. ``workers`` defaults to
+    every core; with 1, or an input of at most ``SMALL_RUN_CHUNKS`` chunks, everything
+    runs in this process.
     ``progress`` is called with the number of input rows finished after each chunk.
     Raises ``InputError``, ``RulePackError`` or ``ExportError`` when the run cannot start
     or its tables cannot be written; row problems only go to ``errors.parquet``.
@@ -192,7 +199,6 @@ def run(
     items = iter_articles(files, id_field, text_field)
     carried = carried_fields(files, id_field, text_field)
     compiled = _load_pack(pack)
-    pack_source = pack if (pack is None or isinstance(pack, (str, Path))) else compiled
     count = workers if workers is not None else (os.cpu_count() or 1)
     if count < 1:
         raise AnnotateError(f"--workers must be 1 or more, not {count}")
@@ -208,7 +214,7 @@ def run(
             for chunk in itertools.chain(head, chunks):
                 state.write(writer, chunk, _work(state.submit(writer, chunk)))
         else:
-            _run_pool(itertools.chain(head, chunks), writer, state, count, (pack_source, carried, annotator))
+            _run_pool(itertools.chain(head, chunks), writer, state, count, (compiled, carried, annotator))
         tables = writer.commit()
 
     return RunSummary(

@@ -60,3 +60,18 @@ def test_eval_without_predictions_is_one_error_line(tmp_path: Path) -> None:
     outcome = CliRunner().invoke(main, ["eval", str(tmp_path / "empty"), str(gold)])
     assert outcome.exit_code == 1
     assert "Error:" in outcome.output and "no predictions here" in outcome.output
+
+
+def test_run_then_eval_on_the_seed_gold_prints_what_the_library_computes(tmp_path: Path) -> None:
+    from annotate.evaluate import evaluate, load_gold, load_predictions
+
+    gold = Path(__file__).parent / "data" / "seed-gold.jsonl"
+    runner = CliRunner()
+    ran = runner.invoke(main, ["run", str(gold), "--id-field", "doc_id", "--out", str(tmp_path), "--workers", "1"])
+    assert ran.exit_code == 0, ran.output
+    scored = runner.invoke(main, ["eval", str(tmp_path), str(gold), "--show-misses", "3"])
+    assert scored.exit_code == 0, scored.output
+    report = evaluate(load_gold(gold), load_predictions(tmp_path))
+    assert report.gold == 12 and report.predicted > 0
+    typed_line = next(line for line in scored.output.splitlines() if line.strip().startswith("typed"))
+    assert typed_line.split()[3] == f"{report.typed_f1:.3f}"

@@ -62,3 +62,26 @@ def test_run_help_ends_its_description_with_an_example() -> None:
     outcome = CliRunner().invoke(main, ["run", "--help"])
     assert outcome.exit_code == 0
     assert "Example:" in outcome.output and "annotate run samples/articles.jsonl" in outcome.output
+
+
+def test_run_on_the_bundled_samples_with_the_default_pack(tmp_path: Path) -> None:
+    samples = Path(__file__).resolve().parents[1] / "samples" / "articles.jsonl"
+    outcome = CliRunner().invoke(main, ["run", str(samples), "--out", str(tmp_path)])
+    assert outcome.exit_code == 0, outcome.output
+    docs = pq.read_table(tmp_path / "documents.parquet")
+    assert docs.num_rows == 6 and docs.column("doc_id").to_pylist()[0] == "seed"
+    assert pq.read_table(tmp_path / "errors.parquet").num_rows == 0
+    attributions = pq.read_table(tmp_path / "attributions.parquet").num_rows
+    summary_line = next(line for line in outcome.output.splitlines() if line.startswith("attributions"))
+    assert attributions > 0 and summary_line.split() == ["attributions", str(attributions)]
+
+
+def test_run_with_a_broken_pack_folder_is_one_located_error(tmp_path: Path) -> None:
+    pack = tmp_path / "pack"
+    pack.mkdir()
+    (pack / "pack.yaml").write_text("pack: {name: broken, version: '0.1'}\nrules: [{id: r1}]\n", encoding="utf-8")
+    samples = Path(__file__).resolve().parents[1] / "samples" / "articles.jsonl"
+    outcome = CliRunner().invoke(main, ["run", str(samples), "--pack", str(pack), "--out", str(tmp_path / "out")])
+    assert outcome.exit_code == 1
+    assert "Error: rule pack has" in outcome.output and "pack.yaml" in outcome.output
+    assert not (tmp_path / "out").exists()

@@ -109,3 +109,44 @@ def test_small_input_runs_in_the_main_process_without_a_pool(tmp_path: Path) -> 
     source = _write_jsonl(tmp_path / "in.jsonl", _articles(5))
     summary = run([source], tmp_path / "out", FakePack(), workers=2, annotator=fake_annotate, chunk_articles=4)
     assert summary.workers == 1 and summary.annotated == 5
+
+
+# --- end to end, with the real engine and the default pack -------------------------
+
+REPO = Path(__file__).resolve().parents[1]
+SAMPLES = REPO / "samples" / "articles.jsonl"
+
+
+@pytest.fixture(scope="module")
+def default_pack() -> object:
+    from annotate.pack import load_pack
+
+    return load_pack()
+
+
+def test_samples_with_a_corrupted_line_through_the_real_engine_on_two_workers(
+        tmp_path: Path, default_pack: object) -> None:
+    lines = SAMPLES.read_text(encoding="utf-8").splitlines()
+    lines.insert(2, '{"id": "torn", "text": "قال')  # line 3 is torn in half
+    source = tmp_path / "in.jsonl"
+    source.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    out = tmp_path / "out"
+    summary = run([source], out, default_pack, workers=2, chunk_articles=1)
+    assert summary.workers == 2
+    assert (summary.articles_read, summary.annotated, summary.failed) == (7, 6, 1)
+
+    (error,) = pq.read_table(out / "errors.parquet").to_pylist()
+    assert (error["file"], error["line"], error["stage"]) == (str(source), 3, "read")
+    docs = pq.read_table(out / "documents.parquet").to_pylist()
+    texts = {json.loads(line)["id"]: json.loads(line)["text"] for line in lines if "torn" not in line}
+    assert [d["doc_id"] for d in docs] == list(texts)
+    atts = pq.read_table(out / "attributions.parquet").to_pylist()
+    assert summary.attributions == len(atts) and sum(d["attributions"] for d in docs) == len(atts)
+    assert {d["doc_id"] for d in docs if d["attributions"]} == set(texts)  # every sample holds some
+    for att in atts:
+        text = texts[att["doc_id"]]
+        assert text[att["cue_start"]:att["cue_end"]] == att["cue_text"]
+        if att["source_text"] is not None:
+            assert text[att["source_start"]:att["source_end"]] == att["source_text"]
+        assert att["pack_version"] == default_pack.model_version  # type: ignore[attr-defined]
+    assert {a["outlet"] for a in atts} >= {"BBC Arabic", "CNN Arabic", "Jawhara FM"}
