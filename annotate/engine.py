@@ -54,20 +54,25 @@ def _offsets(prefix: str, norm: Normalised, start: int | None = None, end: int |
     return {f"{prefix}_start": s, f"{prefix}_end": e, f"{prefix}_text": norm.original[s:e]}
 
 
-def _origin(index: int, drafts: list[Draft], matchable: str) -> Origin:
+def _text(norm: Normalised, start: int, end: int) -> str:
+    s, e = norm.span(start, end)
+    return norm.original[s:e]
+
+
+def _origin(index: int, drafts: list[Draft], norm: Normalised) -> Origin:
     """Follow relays to the innermost source; an implicit cue takes its antecedent's."""
     relays = []
     seen = {index}
     draft = drafts[index]
     while draft.origin is not None and draft.origin not in seen:
         if draft.source:
-            relays.append((draft.kind, matchable[draft.source.start:draft.source.end]))
+            relays.append((draft.kind, _text(norm, draft.source.start, draft.source.end)))
         seen.add(draft.origin)
         draft = drafts[draft.origin]
     source = draft.source
     if source is None and draft.antecedent is not None:
         source = drafts[draft.antecedent].source
-    text = matchable[source.start:source.end] if source else None
+    text = _text(norm, source.start, source.end) if source else None
     return Origin(kind=draft.kind, text=text, specific=bool(source and source.specific), relays=tuple(relays))
 
 
@@ -75,7 +80,7 @@ def _record(index: int, draft: Draft, drafts: list[Draft], norm: Normalised, mat
             pack: CompiledPack, doc_id: str) -> Attribution:
     source = draft.source
     claim = draft.claim
-    credibility = grade(_origin(index, drafts, matchable), matchable[claim[0]:claim[1]] if claim else None, pack)
+    credibility = grade(_origin(index, drafts, norm), matchable[claim[0]:claim[1]] if claim else None, pack)
     antecedent_text = None
     if draft.antecedent is not None:
         ante = drafts[draft.antecedent].source

@@ -22,7 +22,7 @@ from annotate.rules.inflect import EntryError, Form, expand
 from annotate.rules.loader import Located, PackSource
 
 SLOTS = ("cue", "source", "claim")
-_REFERENCE = regex.compile(r"\{(?:(?P<slot>[a-z]+):)?(?P<ref>@?[a-z][a-z0-9_]*)\}|@(?P<lex>[a-z][a-z0-9_]*)")
+_REFERENCE = regex.compile(r"\{(?:(?P<slot>[a-z]+):)?(?P<ref>@?[a-z][a-z0-9_]*)\}|@(?P<plus>\+)?(?P<lex>[a-z][a-z0-9_]*)")
 _MALFORMED = regex.compile(r"\{[a-z]+:")
 _CLITIC_ENDINGS = ("ل", "ب", "ك")  # an entry ending in a detached proclitic: وفقا ل|وكالة
 _FLAGS = regex.V1 | regex.UNICODE
@@ -68,7 +68,8 @@ class Expander:
             out.append(text[pos:m.start()])
             pos = m.end()
             slot, ref = m.group("slot"), m.group("ref") or "@" + m.group("lex")
-            glued = m.group("lex") is not None and m.start() > 0 and text[m.start() - 1].isalpha()
+            glued = m.group("lex") is not None and (m.group("plus") is not None or
+                                                    (m.start() > 0 and text[m.start() - 1].isalpha()))
             piece, lexicons = self._reference(ref, where, owner, problems, stack, glued)
             if slot:
                 if slot not in SLOTS:
