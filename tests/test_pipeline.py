@@ -111,6 +111,20 @@ def test_small_input_runs_in_the_main_process_without_a_pool(tmp_path: Path) -> 
     assert summary.workers == 1 and summary.annotated == 5
 
 
+
+def interrupting_annotate(text: str, pack: object, doc_id: str) -> DocumentResult:
+    if doc_id == "a30":
+        raise KeyboardInterrupt
+    return fake_annotate(text, pack, doc_id)
+
+
+def test_interrupted_run_leaves_no_tables_behind(tmp_path: Path) -> None:
+    source = _write_jsonl(tmp_path / "in.jsonl", _articles(40))
+    out = tmp_path / "out"
+    with pytest.raises(KeyboardInterrupt):
+        run([source], out, FakePack(), workers=1, annotator=interrupting_annotate, chunk_articles=4)
+    assert list(out.iterdir()) == []  # not even the chunks written before the interruption
+
 # --- end to end, with the real engine and the default pack -------------------------
 
 REPO = Path(__file__).resolve().parents[1]
