@@ -125,6 +125,23 @@ def test_interrupted_run_leaves_no_tables_behind(tmp_path: Path) -> None:
         run([source], out, FakePack(), workers=1, annotator=interrupting_annotate, chunk_articles=4)
     assert list(out.iterdir()) == []  # not even the chunks written before the interruption
 
+
+def test_csv_parquet_and_txt_inputs_in_one_run_carry_their_fields(tmp_path: Path) -> None:
+    import pyarrow as pa
+
+    folder = tmp_path / "inputs"
+    folder.mkdir()
+    (folder / "a.csv").write_text("id,outlet,text\nc1,CNN Arabic,قال الوزير إن\n", encoding="utf-8")
+    pq.write_table(pa.table({"id": ["p1"], "url": ["https://example.org/p1"], "text": ["خبر بلا مصدر"]}),
+                   folder / "b.parquet")
+    (folder / "t1.txt").write_text("وقال المتحدث إن", encoding="utf-8")
+    out = tmp_path / "out"
+    summary = run([folder], out, FakePack(), workers=1, annotator=fake_annotate)
+    docs = pq.read_table(out / "documents.parquet").to_pylist()
+    assert [(d["doc_id"], d["outlet"], d["url"]) for d in docs] == [
+        ("c1", "CNN Arabic", None), ("p1", None, "https://example.org/p1"), ("t1", None, None)]
+    assert (summary.annotated, summary.attributions) == (3, 2)
+
 # --- end to end, with the real engine and the default pack -------------------------
 
 REPO = Path(__file__).resolve().parents[1]
