@@ -26,7 +26,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 from pydantic import BaseModel
@@ -36,6 +36,9 @@ from annotate.export import TABLES, RunWriter, model_row, model_schema
 from annotate.profile import profile_document
 from annotate.readers import Article, carried_fields, iter_articles, resolve_inputs
 from annotate.records import DocumentResult, ReadError
+
+if TYPE_CHECKING:
+    from annotate.pack import CompiledPack
 
 CHUNK_ARTICLES = 32
 CHUNKS_IN_FLIGHT_PER_WORKER = 3
@@ -165,7 +168,7 @@ def _chunks(items: Iterator[Article | ReadError], size: int) -> Iterator[list[Ar
         yield chunk
 
 
-def _load_pack(pack: Any) -> Any:
+def _load_pack(pack: CompiledPack | str | Path | None) -> CompiledPack:
     if pack is None or isinstance(pack, (str, Path)):
         from annotate.pack import load_pack
 
@@ -176,7 +179,7 @@ def _load_pack(pack: Any) -> Any:
 def run(
     paths: Iterable[str | Path],
     out_dir: str | Path,
-    pack: Any = None,
+    pack: CompiledPack | str | Path | None = None,
     id_field: str = "id",
     text_field: str = "text",
     workers: int | None = None,
