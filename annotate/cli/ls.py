@@ -1,0 +1,252 @@
+"""``annotate ls``: the Label Studio round trip (config, push, pull, report, serve)."""
+
+from __future__ import annotations
+
+import functools
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+import polars as pl
+from rich.console import Console
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from annotate.cli._common import user_errors
+from annotate.labelstudio import config as ls_config
+from annotate.labelstudio.client import ENV_KEY, ENV_URL, Studio, connect
+
+CONFIG_PATH = Path("schemas") / "labeling-config.xml"
+
+
+def _connection(func: Callable[..., Any]) -> Callable[..., Any]:
+    """``--url`` / ``--api-key`` (or their environment variables) → a ``Studio``.
+
+    The key is read but never shown: click prints no default for it, and every error
+    message passes through the client's redaction.
+    """
+    @click.option("--url", envvar=ENV_URL, metavar="URL", help=f"Label Studio URL  [env: {ENV_URL}]")
+    @click.option("--api-key", envvar=ENV_KEY, metavar="KEY", show_default=False,
+                  help=f"Legacy token or personal access token  [env: {ENV_KEY}]")
+    @functools.wraps(func)
+    def wrapper(*args: Any, url: str | None, api_key: str | None, **kwargs: Any) -> Any:
+        kwargs["studio_factory"] = lambda: Studio(connect(url, api_key))
+        return func(*args, **kwargs)
+    return wrapper
+
+
+@click.group("ls")
+def ls() -> None:
+    """Review attributions in Label Studio and measure the rules.
+
+    \b
+    Example:
+      annotate ls push samples/articles.jsonl --project news-review
+    """
+
+
+@ls.command("config")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Write the XML here instead of standard output (the repo keeps schemas/labeling-config.xml).")
+def config_cmd(out: Path | None) -> None:
+    """Print the labeling config: RTL Arabic, named/anonymous sources, cues, claims, relations.
+
+    Paste it into a project's Settings → Labeling Interface → Code, or let
+    `annotate ls push` create the project with it.
+
+    \b
+    Example:
+      annotate ls config --out schemas/labeling-config.xml
+    """
+    xml = ls_config.labeling_config()
+    if out is None:
+        click.echo(xml, nl=False)
+    else:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(xml, encoding="utf-8")
+        click.echo(f"wrote {out}")
+
+
+@ls.command("push")
+@click.argument("inputs", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--project", required=True, help="Project title or id; a new title creates the project.")
+@click.option("--pack", "pack_path", type=click.Path(exists=True, file_okay=False, path_type=Path), default=None,
+              help="Rule pack folder  [default: the bundled rules/]")
+@click.option("--id-field", default="id", show_default=True, help="Field or column holding the article id.")
+@click.option("--text-field", default="text", show_default=True, help="Field or column holding the article text.")
+@click.option("--update", is_flag=True, help="Add this rule version's predictions to tasks already in the project.")
+@click.option("--delete-old", is_flag=True, help="With --update: delete other versions' predictions afterwards.")
+@click.option("--batch-size", type=click.IntRange(min=1), default=50, show_default=True,
+              help="Tasks per import request.")
+@_connection
+@user_errors
+def push_cmd(inputs: tuple[Path, ...], project: str, pack_path: Path | None, id_field: str, text_field: str,
+             update: bool, delete_old: bool, batch_size: int, studio_factory: Callable[[], Studio]) -> None:
+    """Annotate INPUT articles and import them as pre-annotated tasks.
+
+    Takes the same inputs as `annotate run`. One task per article, keyed by its id:
+    pushing again adds no duplicates, and an interrupted push resumes where it
+    stopped. The predictions' model_version names the rule pack and its content hash.
+
+    \b
+    Example:
+      annotate ls push samples/articles.jsonl --project news-review --url http://127.0.0.1:8080
+      annotate ls push news.jsonl --project 3 --update --delete-old
+    """
+    from annotate.labelstudio.push import PushResult, push
+
+    studio = studio_factory()
+    err = Console(stderr=True)
+    with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
+                  console=err, transient=False) as bar:
+        task = bar.add_task("loading the rule pack…", total=None)
+
+        def show(r: PushResult) -> None:
+            bar.update(task, description=f"{r.articles:,} articles · {r.tasks_created:,} new tasks · "
+                                         f"{r.predictions_added:,} new predictions · {r.tasks_skipped:,} skipped")
+
+        result = push(studio, inputs, project, pack_path=pack_path, id_field=id_field, text_field=text_field,
+                      update=update, delete_old=delete_old, batch_size=batch_size, progress=show)
+        show(result)
+    out = Console(highlight=False, soft_wrap=True)
+    verb = "created" if result.project_created else "updated"
+    out.print(f"project {result.project_id} {verb}; model_version {result.model_version}"
+              + (" (now shown to reviewers)" if result.switched_version else ""), markup=False)
+    out.print(f"{result.tasks_created:,} new tasks, {result.predictions_added:,} predictions added to existing tasks, "
+              f"{result.tasks_skipped:,} already there", markup=False)
+    if result.predictions_deleted:
+        out.print(f"{result.predictions_deleted:,} predictions of older versions deleted", markup=False)
+    for note in result.notes:
+        out.print(f"note: {note}", markup=False)
+    for doc_id, problems in result.invalid:
+        out.print(f"not sent: {doc_id}: " + "; ".join(problems), markup=False)
+    for error in result.read_errors:
+        out.print(f"failed: {error.file}:{error.line or '-'}: {error.reason}", markup=False)
+    if result.invalid or result.read_errors:
+        raise click.exceptions.Exit(1)
+
+
+@ls.command("pull")
+@click.option("--project", required=True, help="Project title or id.")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("exports"),
+              show_default=True, help="Folder for reviewed.parquet and reviewed_regions.parquet.")
+@_connection
+@user_errors
+def pull_cmd(project: str, out_dir: Path, studio_factory: Callable[[], Studio]) -> None:
+    """Export reviewed annotations to reviewed.parquet.
+
+    One row per attribution per review, with the attributions.parquet columns plus
+    reviewer, task and annotation ids, lead time, whether it was kept, changed,
+    added or removed (per region too) and the rule that produced it.
+
+    \b
+    Example:
+      annotate ls pull --project news-review --out exports/
+    """
+    from annotate.labelstudio.pull import pull
+
+    studio = studio_factory()
+    with Progress(SpinnerColumn(), TextColumn("{task.completed:,} reviewed tasks"), TimeElapsedColumn(),
+                  console=Console(stderr=True)) as bar:
+        task = bar.add_task("pull", total=None)
+        result = pull(studio, project, out_dir, progress=lambda n: bar.update(task, completed=n))
+    click.echo(f"{result.annotations} reviews of {result.tasks} tasks: {result.attributions} attribution rows "
+               f"→ {result.reviewed_path}; {result.regions} region rows → {result.regions_path}")
+
+
+def _print_frame(console: Console, title: str, frame: pl.DataFrame) -> None:
+    table = Table(title=title, title_justify="left")
+    for name in frame.columns:
+        table.add_column(name, justify="right" if frame[name].dtype.is_numeric() else "left")
+    for row in frame.iter_rows():
+        table.add_row(*["" if v is None else f"{v:.2f}" if isinstance(v, float) else str(v) for v in row])
+    console.print(table)
+
+
+@ls.command("report")
+@click.option("--project", default=None, help="Project title or id: pull its reviews first.")
+@click.option("--reviewed", "reviewed_dir", type=click.Path(exists=True, file_okay=False, path_type=Path),
+              default=None, help="Instead of --project: a folder with reviewed.parquet from `annotate ls pull`.")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("exports"),
+              show_default=True, help="Folder for rules_report.parquet, labels_report.parquet, missed_cues.parquet.")
+@_connection
+@user_errors
+def report_cmd(project: str | None, reviewed_dir: Path | None, out_dir: Path,
+               studio_factory: Callable[[], Studio]) -> None:
+    """Measure every rule against the reviewers and print what to fix next.
+
+    Per rule: how often it fired, coverage, overlaps and conflicts with other
+    rules, kept/changed/removed and precision. Per label: precision, recall, F1.
+    And what reviewers added that no rule found, by cue.
+
+    \b
+    Example:
+      annotate ls report --project news-review --out exports/
+      annotate ls report --reviewed exports/
+    """
+    from annotate.labelstudio.pull import pull
+    from annotate.labelstudio.report import build_report
+
+    if (project is None) == (reviewed_dir is None):
+        raise click.UsageError("give exactly one of --project or --reviewed")
+    if project is not None:
+        pulled = pull(studio_factory(), project, out_dir)
+        reviewed_dir = pulled.reviewed_path.parent
+    assert reviewed_dir is not None
+    try:
+        reviewed = pl.read_parquet(reviewed_dir / "reviewed.parquet")
+        regions = pl.read_parquet(reviewed_dir / "reviewed_regions.parquet")
+    except (OSError, pl.exceptions.PolarsError) as exc:
+        raise click.ClickException(f"cannot read the reviewed tables in {reviewed_dir}: {exc}") from exc
+    report = build_report(reviewed, regions, out_dir)
+    console = Console(highlight=False, width=max(Console().width, 160))  # tables are wide; never elide rule ids
+    console.print(f"{report.reviews} reviews")
+    _print_frame(console, "Rules (worst precision first)", report.rules)
+    _print_frame(console, "Labels", report.labels)
+    _print_frame(console, "Added by reviewers, no rule found them (by cue)", report.missed)
+    for name, path in report.paths.items():
+        console.print(f"{name}: {path}", markup=False)
+
+
+@ls.command("serve")
+@click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path), default=Path(".ls-data"),
+              show_default=True, help="Where Label Studio keeps its database, uploads and the login.")
+@click.option("--port", type=click.IntRange(1, 65535), default=8080, show_default=True)
+@click.option("--no-sample", is_flag=True, help="Do not push the bundled sample articles.")
+@user_errors
+def serve_cmd(data_dir: Path, port: int, no_sample: bool) -> None:
+    """Start a local Label Studio with the sample articles pre-annotated.
+
+    Needs Label Studio in .venv-ls/ (see the README) or LABEL_STUDIO_BIN. Binds to
+    127.0.0.1 only; the first start takes about 30 s. Stop it with Ctrl-C.
+
+    \b
+    Example:
+      annotate ls serve --data-dir .ls-data --port 8080
+    """
+    from annotate.labelstudio import serve
+
+    console = Console(stderr=True)
+    with console.status("starting Label Studio (the first start migrates its database, ~30 s)…"):
+        served = serve.start(data_dir, port, sample=None if no_sample else serve.SAMPLE)
+    creds = served.server.credentials
+    out = Console(highlight=False, soft_wrap=True)
+    out.print(f"Label Studio is up at {served.server.url} (started in {served.startup_seconds:.1f} s)", markup=False)
+    out.print(f"log in as {creds.email} with password {creds.password}", markup=False)
+    if served.project_id is not None:
+        out.print(f"sample project: {served.server.url}/projects/{served.project_id}/data", markup=False)
+    out.print(f"API token for push/pull: in {served.credentials_path} (\"token\"); e.g.\n"
+              f"  export {ENV_URL}={served.server.url}\n"
+              f"  export {ENV_KEY}=$(python -c \"import json;print(json.load(open('{served.credentials_path}'))"
+              f"['token'])\")", markup=False)
+    out.print("Ctrl-C stops the server.", markup=False)
+    try:
+        while served.server.process is not None and served.server.process.poll() is None:
+            time.sleep(1)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        served.server.stop()
+    click.echo("stopped")

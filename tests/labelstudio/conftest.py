@@ -1,0 +1,74 @@
+"""A real Label Studio server for the whole test session (never a mock of its API).
+
+Started once, on 127.0.0.1 and a free port, with a fresh data folder, by the same
+:class:`LocalServer` that ``annotate ls serve`` uses; stopped when the session ends.
+The first start on an empty folder takes ~30 s (database migrations), a restart ~4 s.
+"""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from annotate.labelstudio.client import Studio, connect
+from annotate.labelstudio.server import LocalServer, find_label_studio
+
+REPO = Path(__file__).resolve().parents[2]
+OUTPUT = REPO / "test-output"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class LiveServer:
+    server: LocalServer
+    startup_seconds: float
+
+    @property
+    def url(self) -> str:
+        return self.server.url
+
+    @property
+    def token(self) -> str:
+        return self.server.credentials.token
+
+    def studio(self) -> Studio:
+        return Studio(connect(self.url, self.token))
+
+
+@pytest.fixture(scope="session")
+def ls_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    binary = find_label_studio(REPO)
+    if binary is None:
+        pytest.skip("label-studio is not installed: create .venv-ls/ (see .ci/run) or set LABEL_STUDIO_BIN")
+    data = tmp_path_factory.mktemp("ls-data")
+    server = LocalServer(data, _free_port(), binary=binary)
+    try:
+        seconds = server.start()
+        print(f"\nLabel Studio started in {seconds:.1f} s at {server.url} (data {data})")
+        yield LiveServer(server, seconds)
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def pack():  # type: ignore[no-untyped-def]
+    """The default rule pack, compiled once (compiling takes seconds)."""
+    from annotate.pack import load_pack
+
+    return load_pack()
+
+
+@pytest.fixture(scope="session")
+def output_dir() -> Path:
+    OUTPUT.mkdir(exist_ok=True)
+    return OUTPUT
+
