@@ -11,8 +11,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import regex
-
 from annotate.pack import CompiledPack
 from annotate.records import Credibility, SourceKind, type_of_kind
 
@@ -61,5 +59,4 @@ def hedges_in(claim: str, pack: CompiledPack) -> list[str]:
     name = pack.credibility.hedges
     if not name or name not in pack.lexicons or not claim:
         return []
-    pattern = pack.lexicons[name].pattern + r"(?!\w)"
-    return [m.group() for m in regex.finditer(pattern, claim)]
+    return [m.group() for m in pack.lexicons[name].matcher.finditer(claim)]

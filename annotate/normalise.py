@@ -38,7 +38,8 @@ _REPLACEMENTS = {
     "ک": "ك", "ڪ": "ك",
     "“": '"', "”": '"', "„": '"', "‟": '"', "«": '"', "»": '"', "″": '"', "＂": '"',
     "‘": "'", "’": "'", "‚": "'", "‛": "'", "`": "'", "´": "'",
-    "٫": ".", "\u00a0": " ", "\u2009": " ", "\u202f": " ",
+    "٫": ".", "\t": " ", "\u00a0": " ", "\u2002": " ", "\u2003": " ", "\u2009": " ", "\u202f": " ",
+    "\u3000": " ",
 }
 # Patterns get the same letters but keep their case: `\S` and `\P{L}` mean something.
 _PATTERN_TABLE = str.maketrans({**_REPLACEMENTS, **{c: None for c in _DELETED_CHARS}})

@@ -9,6 +9,9 @@ touching a file again.
 from __future__ import annotations
 
 import hashlib
+import os
+import pickle
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -16,11 +19,14 @@ import regex
 
 from annotate.errors import RulePackError, RuleProblem
 from annotate.rules.compiler import CompiledLexicon, Expander, compile_lexicon, compile_regex, trie_pattern
-from annotate.rules.loader import Located, PackSource, read_pack
+from annotate.rules.loader import Located, PackSource, pack_files, read_pack
 from annotate.rules.schema import CredibilitySettings, FurnitureRule, Rule, SourceKindRule
 from annotate.records import SourceKind
 
 DEFAULT_PACK = Path(__file__).resolve().parent.parent / "rules"
+_HERE = Path(__file__).resolve().parent
+_COMPILER_SOURCES = (_HERE / "pack.py", _HERE / "normalise.py", _HERE / "records.py",
+                     *sorted((_HERE / "rules").glob("*.py")))
 
 
 @dataclass(frozen=True)
@@ -87,26 +93,77 @@ class CompiledPack:
         return frozenset()
 
 
-def load_pack(path: str | Path | None = None) -> CompiledPack:
-    """Read, validate and compile the pack at ``path`` (default: the repository's rules/)."""
+def load_pack(path: str | Path | None = None, cache: bool = True) -> CompiledPack:
+    """Read, validate and compile the pack at ``path`` (default: the repository's rules/).
+
+    Compiling a full pack takes seconds (the ``regex`` module parses every pattern in
+    Python); a compiled pattern unpickles in milliseconds. So the compiled pack is
+    cached under ``cache_dir()``, keyed by the exact bytes of the pack's files and the
+    versions of everything that shapes the result; any change recompiles.
+    """
     root = Path(path) if path is not None else DEFAULT_PACK
     if not root.exists():
         raise RulePackError([RuleProblem(str(root), None, None, "no such rule pack folder or file")])
+    cached = cache_path(root) if cache else None
+    if cached is not None and cached.exists():
+        try:
+            with cached.open("rb") as handle:
+                pack = pickle.load(handle)
+            if isinstance(pack, CompiledPack):
+                return pack
+        except Exception:  # a truncated or foreign cache file is simply rebuilt
+            pass
     source, problems = read_pack(root)
-    pack = _compile(source, problems)
+    compiled = _compile(source, problems)
     if problems:
         raise RulePackError(list(dict.fromkeys(problems)))  # a macro used twice reports once
-    assert pack is not None
-    return pack
+    assert compiled is not None
+    if cached is not None:
+        _store(compiled, cached)
+    return compiled
+
+
+def cache_dir() -> Path:
+    """Where compiled packs are kept: $ANNOTATE_CACHE_DIR, else the user's cache folder."""
+    if os.environ.get("ANNOTATE_CACHE_DIR"):
+        return Path(os.environ["ANNOTATE_CACHE_DIR"])
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "annotate"
+
+
+def cache_path(root: Path) -> Path:
+    """The cache file of the pack at ``root`` as its files are now."""
+    digest = hashlib.sha256()
+    for part in (regex.__version__, sys.version):
+        digest.update(part.encode() + b"\0")
+    for module in _COMPILER_SOURCES:  # the code that shapes a compiled pack is part of the key
+        digest.update(module.read_bytes())
+    for file in pack_files(root):
+        digest.update(str(file.relative_to(root) if root.is_dir() else file.name).encode() + b"\0")
+        digest.update(file.read_bytes() + b"\0")
+    return cache_dir() / f"pack-{digest.hexdigest()[:24]}.pickle"
+
+
+def _store(pack: CompiledPack, path: Path) -> None:
+    """Write the cache atomically; a cache that cannot be written only costs speed."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        with tmp.open("wb") as handle:
+            pickle.dump(pack, handle, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, path)
+    except OSError:
+        pass
 
 
 def _compile(source: PackSource, problems: list[RuleProblem]) -> CompiledPack | None:
-    lexicons = {}
+    lexicons: dict[str, CompiledLexicon] = {}
     for name in source.lexicons:
         compiled = compile_lexicon(name, source, problems)
         if compiled is not None:
             lexicons[name] = compiled
     expander = Expander(source, lexicons)
+    lists = {name: items for lexicon in lexicons.values() for name, items in lexicon.lists.items()}
 
     rules = []
     for spec, where in source.rules:
@@ -115,21 +172,21 @@ def _compile(source: PackSource, problems: list[RuleProblem]) -> CompiledPack | 
             problems.append(RuleProblem(where.file, where.line, spec.id,
                                         "pattern has no {cue:…} slot; every rule must capture its cue"))
             continue
-        pattern = compile_regex(text, where, spec.id, problems)
+        pattern = compile_regex(text, where, spec.id, problems, lists)
         if pattern is not None:
             rules.append(CompiledRule(spec.id, spec.priority, pattern, tuple(slots), frozenset(cue_lexicons), spec, where))
 
     kind_rules = []
     for kspec, where in source.source_kinds:
         text, _, _ = expander.expand(kspec.match, where, kspec.id, problems)
-        pattern = compile_regex(text, where, kspec.id, problems)
+        pattern = compile_regex(text, where, kspec.id, problems, lists)
         if pattern is not None:
             kind_rules.append(CompiledKindRule(kspec.id, kspec.kind, pattern, kspec, where))
 
     furniture = []
     for fspec, where in source.furniture:
         text, _, _ = expander.expand(fspec.line, where, fspec.id, problems)
-        pattern = compile_regex(rf"\s*(?:{text})\s*", where, fspec.id, problems)
+        pattern = compile_regex(rf"\s*(?:{text})\s*", where, fspec.id, problems, lists)
         if pattern is not None:
             furniture.append(CompiledFurniture(fspec.id, pattern, fspec, where))
 
@@ -148,8 +205,13 @@ def _compile(source: PackSource, problems: list[RuleProblem]) -> CompiledPack | 
         for name in rule.cue_lexicons:
             for form in lexicons[name].forms:
                 trigger_lexicons.setdefault(form, set()).add(name)
-    trigger = (regex.compile(r"(?<!\p{L})[وف]?(?:" + trie_pattern(trigger_lexicons) + ")", regex.V1)
-               if trigger_lexicons else None)
+    # cue words, by their first word: enough to know which rules a sentence may need
+    first_words: dict[str, set[str]] = {}
+    for form, names in trigger_lexicons.items():
+        first_words.setdefault(form.split()[0], set()).update(names)
+    trigger_lexicons = first_words
+    trigger = (regex.compile(r"(?<!\p{L})[وف]?\L<triggers>", regex.V1, triggers=list(first_words))
+               if first_words else None)
 
     digest = hashlib.sha256()
     for name in sorted(source.files):

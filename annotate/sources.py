@@ -57,7 +57,7 @@ def _starts_with_lexicon(pack: CompiledPack, name: str, text: str) -> int:
     lexicon = pack.lexicons.get(name)
     if lexicon is None:
         return 0
-    m = regex.match(lexicon.pattern + r"(?!\w)", text)
+    m = lexicon.matcher.match(text)
     return m.end() if m else 0
 
 

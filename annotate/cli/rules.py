@@ -10,6 +10,7 @@ from rich.console import Console
 from annotate.cli._common import user_errors
 from annotate.pack import load_pack
 from annotate.rules.check import check_pack
+from annotate.rules.schema import SCHEMA_FILE, render_json_schema
 
 
 @click.group()
@@ -48,3 +49,19 @@ def check(pack: Path | None) -> None:
     console.print(summary)
     if not report.ok:
         raise SystemExit(1)
+
+
+@rules.command()
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("schemas"), show_default=True,
+              help="Folder to write the schema into.")
+def schema(out: Path) -> None:
+    """Write the JSON Schema of rule files (for editors) from the rule models.
+
+    \b
+    Example:
+      annotate rules schema --out schemas/
+    """
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / SCHEMA_FILE
+    path.write_text(render_json_schema(), encoding="utf-8")
+    click.echo(f"wrote {path}")

@@ -36,6 +36,8 @@ class CompiledLexicon:
     pattern: str  # regex source, whole words, prefixes included
     tags: dict[str, str]
     glued: str  # regex source without the leading word boundary and prefixes: ل@media_heads
+    lists: dict[str, tuple[str, ...]]  # the regex named lists its pattern refers to
+    matcher: regex.Pattern[str]  # the lexicon alone, compiled: a form as a whole word
 
     def lookup(self, word: str) -> Form | None:
         """The form a matched (normalised) word is, with or without its prefix."""
@@ -196,6 +198,14 @@ def _escape(ch: str) -> str:
 
 
 def compile_lexicon(name: str, source: PackSource, problems: list[RuleProblem]) -> CompiledLexicon | None:
+    """Expand a lexicon into ``regex`` named lists (``\\L<…>``), longest form first.
+
+    A named list is a set lookup: the same thousands of forms written as an
+    alternation take seconds to compile in every pattern that uses them. A phrase's
+    spaces therefore match one white-space character (the normaliser makes every kind
+    of space a plain one); forms ending in a detached ``ل`` (وفقا ل) take the next word
+    glued on, so they have a list of their own, without the closing word boundary.
+    """
     lexicon, where = source.lexicons[name]
     try:
         forms = expand(lexicon)
@@ -204,25 +214,31 @@ def compile_lexicon(name: str, source: PackSource, problems: list[RuleProblem]) 
         return None
     prefixes = tuple(lexicon.prefixes if lexicon.prefixes is not None
                      else (["و", "ف"] if lexicon.form in ("verb", "participle") else []))
-    closed = [f.text for f in forms if not f.text.endswith(tuple(" " + c for c in _CLITIC_ENDINGS))]
-    open_ = [f.text for f in forms if f.text not in set(closed)]
-    parts = []
+    texts = tuple(dict.fromkeys(f.text for f in forms))
+    glued_forms = tuple(t for t in texts if t.endswith(tuple(" " + c for c in _CLITIC_ENDINGS)))
+    closed = tuple(t for t in texts if t not in glued_forms)
+    list_name = "lex_" + name
+    parts, lists = [], {}
     if closed:
-        parts.append(trie_pattern(closed) + r"(?!\p{L})")
-    if open_:
-        parts.append(trie_pattern(open_))
+        parts.append(rf"\L<{list_name}>(?!\p{{L}})")
+        lists[list_name] = closed
+    if glued_forms:
+        parts.append(rf"\L<{list_name}_glued>")
+        lists[list_name + "_glued"] = glued_forms
     prefix = "(?:" + "|".join(regex.escape(p) for p in sorted(prefixes, key=len, reverse=True)) + ")?" if prefixes else ""
-    body = parts[0] if len(parts) == 1 else "(?:" + "|".join(parts) + ")"
+    body = "(?:" + "|".join(parts) + ")"
+    pattern = rf"(?<!\p{{L}}){prefix}{body}"
     return CompiledLexicon(
-        name=name, forms={f.text: f for f in forms}, prefixes=prefixes,
-        pattern=rf"(?<!\p{{L}}){prefix}{body}", tags=dict(lexicon.tags), glued=body,
+        name=name, forms={f.text: f for f in forms}, prefixes=prefixes, pattern=pattern, tags=dict(lexicon.tags),
+        glued=body, lists=lists,
+        matcher=regex.compile(pattern + r"(?!\p{L})", _FLAGS, ignore_unused=True, **lists),
     )
 
 
-def compile_regex(source_text: str, where: Located, owner: str | None,
-                  problems: list[RuleProblem]) -> regex.Pattern[str] | None:
+def compile_regex(source_text: str, where: Located, owner: str | None, problems: list[RuleProblem],
+                  lists: dict[str, tuple[str, ...]]) -> regex.Pattern[str] | None:
     try:
-        return regex.compile(source_text, _FLAGS)
+        return regex.compile(source_text, _FLAGS, ignore_unused=True, **lists)
     except regex.error as exc:
         problems.append(RuleProblem(where.file, where.line, owner, f"pattern does not compile: {exc}"))
         return None

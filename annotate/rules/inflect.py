@@ -81,9 +81,6 @@ def _weak_final(stem: str) -> bool:
     return stem.endswith(("ي", "ا"))
 
 
-_OBJECT_PRONOUNS = ("ه", "ها", "هم")
-
-
 def verb_forms(past: str | None, present: str | None, tags: tuple[tuple[str, str], ...] = ()) -> list[Form]:
     """Third-person past and present forms: he, she, they (m, f).
 
@@ -96,16 +93,12 @@ def verb_forms(past: str | None, present: str | None, tags: tuple[tuple[str, str
         p = normalise_term(past.strip())
         if _weak_final(p):  # رأى → رأت، رأوا ; دعا → دعت، دعوا
             stem = p[:-1]
-            masc, fem = p, stem + "ت"
-            out += [Form(masc, lemma, "m", "sg", tags), Form(fem, lemma, "f", "sg", tags),
+            out += [Form(p, lemma, "m", "sg", tags), Form(stem + "ت", lemma, "f", "sg", tags),
                     Form(stem + "وا", lemma, "m", "pl", tags)]
         else:
-            masc, fem = p, p + "ت"
-            out += [Form(masc, lemma, "m", "sg", tags), Form(fem, lemma, "f", "sg", tags),
+            out += [Form(p, lemma, "m", "sg", tags), Form(p + "ت", lemma, "f", "sg", tags),
                     Form(p + "وا", lemma, "m", "pl", tags), Form(p + "ن", lemma, "f", "pl", tags)]
-        # with an object pronoun: ووصفه بأنه، ووصفتها بأنها
-        out += [Form(base + suffix, lemma, gender, "sg", tags)
-                for base, gender in ((masc, "m"), (fem, "f")) for suffix in _OBJECT_PRONOUNS]
+
     if present:
         q = normalise_term(present.strip())
         if not q.startswith("ي"):

@@ -113,3 +113,18 @@ __all__ = [
     "CredibilitySettings", "FurnitureRule", "Grade", "Lexicon", "LexiconEntry", "PackFile",
     "PackMeta", "Rule", "RuleExample", "SourceKindRule", "SourceType",
 ]
+
+
+SCHEMA_FILE = "rule-pack.schema.json"
+
+
+def render_json_schema() -> str:
+    """The JSON Schema editors use to validate and complete rule files (schemas/rule-pack.schema.json)."""
+    import json
+
+    schema = PackFile.model_json_schema()
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "annotate rule pack file"
+    schema["description"] = ("One YAML file of an annotate rule pack: lexicons, macros, rules, source kinds, "
+                             "furniture, and (in pack.yaml) pack metadata and credibility weights.")
+    return json.dumps(schema, ensure_ascii=False, indent=2, sort_keys=True) + "\n"

@@ -1,0 +1,47 @@
+"""Normalisation keeps the way back: every normalised span maps to the original text."""
+
+from hypothesis import given, strategies as st
+
+from annotate.normalise import normalise, normalise_term
+
+ARABIC = "ابتثجحخدذرزسشصضطظعغفقكلمنهويءأإآىةؤئ"
+MARKS = "\u064b\u064c\u064d\u064e\u064f\u0650\u0651\u0652\u0640\u200f"
+QUOTES = "“”«»\""
+
+
+def test_normalise_folds_letters_and_quotes() -> None:
+    assert normalise("أكّد «إنّ» مستشفى الجامعة").text == 'اكد "ان" مستشفي الجامعه'
+
+
+def test_normalise_keeps_offsets_after_tatweel_and_diacritics() -> None:
+    text = "قـــالَ وزيرُ الخارجيّة إنّ"
+    n = normalise(text)
+    start = n.text.index("وزير الخارجيه")
+    s, e = n.span(start, start + len("وزير الخارجيه"))
+    assert text[s:e] == "وزيرُ الخارجيّة"
+
+
+def test_span_takes_the_tanween_of_its_last_letter() -> None:
+    for written in ("مؤكدًا أن", "مؤكداً أن"):
+        n = normalise(written)
+        s, e = n.span(0, len("مءكدا"))
+        assert written[s:e] == written.split()[0]
+
+
+def test_text_without_deletions_maps_to_itself() -> None:
+    n = normalise("قال الوزير")
+    assert n.breaks == () and n.span(4, 10) == (4, 10)
+
+
+@given(st.text(alphabet=ARABIC + MARKS + QUOTES + " .،", max_size=60), st.data())
+def test_every_normalised_span_points_into_the_original(text: str, data: st.DataObject) -> None:
+    n = normalise(text)
+    assert len(n.text) <= len(text)
+    if not n.text:
+        return
+    start = data.draw(st.integers(0, len(n.text) - 1))
+    end = data.draw(st.integers(start + 1, len(n.text)))
+    s, e = n.span(start, end)
+    assert 0 <= s < e <= len(text)
+    # the original span normalises back to exactly the normalised span
+    assert normalise_term(text[s:e]) == n.text[start:end]
