@@ -247,6 +247,7 @@ def write_atomic(frame: pl.DataFrame, path: Path) -> None:
 def pull(studio: Studio, project: str, out_dir: Path,
          progress: Callable[[int], None] | None = None) -> PullResult:
     """Fetch every reviewed task of ``project`` and write both tables into ``out_dir``."""
+    studio.check()
     project_id = studio.require_project(project)
     version = str(studio.project(project_id).get("model_version") or "")
     tasks = []
