@@ -194,7 +194,7 @@ def _compile(source: PackSource, problems: list[RuleProblem]) -> CompiledPack | 
     if credibility.hedges and credibility.hedges not in lexicons:
         problems.append(RuleProblem("pack.yaml", None, None,
                                     f"credibility.hedges names lexicon '{credibility.hedges}', which does not exist"))
-    if source.meta is None:
+    if source.meta is None and not problems:  # a file that failed validation may hold it
         problems.append(RuleProblem(str(source.root), None, None,
                                     "no 'pack:' section (name, version); put one in pack.yaml"))
     if problems or source.meta is None:

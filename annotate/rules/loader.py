@@ -178,6 +178,9 @@ def _explain(err: dict[str, Any]) -> str:
     return str(err["msg"])
 
 
+_PATTERN_KEY = {"rules": "pattern", "source_kinds": "match", "furniture": "line"}
+
+
 def _merge(source: PackSource, parsed: PackFile, tree: Node | None, shown: str) -> list[RuleProblem]:
     problems: list[RuleProblem] = []
 
@@ -208,7 +211,7 @@ def _merge(source: PackSource, parsed: PackFile, tree: Node | None, shown: str) 
     ids = {item.id: loc for section in ("rules", "source_kinds", "furniture") for item, loc in getattr(source, section)}
     for section in ("rules", "source_kinds", "furniture"):
         for index, item in enumerate(getattr(parsed, section)):
-            loc = here(section, index)
+            loc = here(section, index, _PATTERN_KEY[section])  # point at the pattern: most problems are there
             if item.id in ids:
                 first = ids[item.id]
                 problems.append(RuleProblem(shown, loc.line, item.id,

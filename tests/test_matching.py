@@ -1,0 +1,41 @@
+"""Matching: priorities decide between rules, quotations hide cues, runaway patterns stop."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from annotate.engine import annotate_text
+from annotate.matching import quoted_spans
+from annotate.normalise import normalise
+from annotate.pack import CompiledPack, load_pack
+
+
+def test_the_loser_of_an_overlap_is_kept_with_its_reason(pack: CompiledPack) -> None:
+    result = annotate_text("كشفت فرنسا الخميس أنها تعمل على مشروع قرار.", pack)
+    assert [a.rule_id for a in result.attributions] == ["say.vso"]
+    assert [(l.rule_id, l.reason) for l in result.lost] == [("say.announce-object", "lost to say.vso: priority 60 > 40")]
+
+
+def test_a_cue_inside_a_quotation_is_the_speakers_not_the_articles(pack: CompiledPack) -> None:
+    text = 'وقال الوزير: "لقد قال الناس إن الوضع صعب، وأكد الخبراء أن الحل قريب".'
+    result = annotate_text(text, pack)
+    assert [a.cue_text for a in result.attributions] == ["وقال"]
+    assert {l.reason for l in result.lost} == {"the cue is inside a quotation"}
+
+
+def test_stray_quote_marks_do_not_open_a_quotation() -> None:
+    text = normalise('بالمدعو أباعود" مدبر الهجمات "أباعود". وقد ذكرت مصادر أن').text
+    assert [text[s:e] for s, e in quoted_spans(text)] == ['"اباعود"']
+
+
+def test_a_runaway_pattern_is_stopped_and_reported(tmp_path: Path) -> None:
+    (tmp_path / "pack.yaml").write_text(
+        "pack: {name: slow, version: 0.0.1, timeout_ms: 50}\n"
+        "lexicons:\n  say: {form: verb, entries: [قال / يقول]}\n"
+        "rules:\n  - id: runaway\n    description: nested repetition\n"
+        "    pattern: '{cue:@say} (?:ا|اا)+ب'\n"
+        "    examples: [{text: قال اب, cue: قال}]\n    counterexamples: [لا]\n", encoding="utf-8")
+    pack = load_pack(tmp_path, cache=False)
+    result = annotate_text("قال " + "ا" * 40 + "ج", pack)
+    assert result.attributions == []
+    assert result.warnings and "runaway" in result.warnings[0] and "stopped after 50 ms" in result.warnings[0]
