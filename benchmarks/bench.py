@@ -1,0 +1,400 @@
+"""Benchmark ``annotate run`` against its peer pipeline and the floor, in one run.
+
+Every figure comes from a separate subprocess, timed from outside (wall clock, start-up
+included: what a user waits for), with its CPU time and memory read back from the
+kernel: ``os.wait4`` gives the largest single process's max RSS; a sampler sums the RSS
+of the whole process tree (main process plus workers) every 20 ms for the peak the
+machine must hold. Measured, in this order:
+
+- pack load: import, cold compile (``load_pack(cache=False)``) and cached load, each in
+  a fresh interpreter;
+- the floor: reading and parsing the JSONL alone (``json.loads``), and reading it
+  through ``annotate.readers`` (validation, carried fields, duplicate ids);
+- ``annotate run`` end to end (read, annotate, write Parquet) with 1 worker and with
+  ``--workers`` (default: every core);
+- the peer pipeline (``benchmarks/peer.py``: spaCy's blank Arabic tokenizer plus a
+  ``PhraseMatcher`` over the pack's cue and source forms, writing its matches to
+  Parquet) with 1 worker and with every core;
+- ``annotate run`` on the corpus repeated ``--repeat`` times (ids made unique), all
+  workers, for peak memory.
+
+It prints a table and the issue's target ratios, and writes every figure to
+``benchmarks/results/<date>-<commit>.json`` (or ``--json``) so runs can be compared.
+``--profile N`` adds a cProfile of the engine on the first N articles, summed by
+module, in the same JSON.
+
+    .venv/bin/python benchmarks/bench.py                       # the full corpus
+    .venv/bin/python benchmarks/bench.py --limit 500 --repeat 3  # a quick check
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import datetime
+import json
+import os
+import platform
+import pstats
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parent.parent
+DEFAULT_CORPUS = REPO.parent / "shared" / "corpus" / "news-dev.jsonl"
+RESULTS = REPO / "benchmarks" / "results"
+PAGE = os.sysconf("SC_PAGE_SIZE")
+MB = 1024 * 1024
+
+TARGETS = {  # name: (comparison, bound), from issue 4
+    "annotate_1w_over_peer_1w": (">=", 4.0),
+    "annotate_all_over_annotate_1w": (">=", 1.8),
+    "peak_memory_repeat_over_once": ("<=", 1.2),
+    "pack_load_cached_s": ("<", 1.0),
+}
+
+
+@dataclass
+class Measured:
+    """One subprocess: its wall and CPU time, its memory, and what it printed."""
+
+    name: str
+    command: list[str]
+    wall_s: float
+    cpu_s: float  # user + system of the process and every worker it waited for
+    max_rss_mb: float  # the largest single process (exact, from wait4)
+    peak_tree_rss_mb: float  # the sum over the process tree at its peak (sampled)
+    articles: int = 0
+    characters: int = 0
+    output: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def articles_per_s(self) -> float:
+        return self.articles / self.wall_s if self.wall_s else 0.0
+
+    @property
+    def characters_per_s(self) -> float:
+        return self.characters / self.wall_s if self.wall_s else 0.0
+
+    def as_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["command"] = " ".join(self.command)
+        data["articles_per_s"] = round(self.articles_per_s, 1)
+        data["characters_per_s"] = round(self.characters_per_s)
+        return data
+
+
+def _tree(pid: int) -> list[int]:
+    """The process and all its descendants, via /proc/PID/task/TID/children."""
+    found, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        found.append(current)
+        try:
+            for task in os.listdir(f"/proc/{current}/task"):
+                with open(f"/proc/{current}/task/{task}/children") as handle:
+                    todo.extend(int(c) for c in handle.read().split())
+        except OSError:
+            continue
+    return found
+
+
+def _tree_rss(pid: int) -> int:
+    total = 0
+    for member in _tree(pid):
+        try:
+            with open(f"/proc/{member}/statm") as handle:
+                total += int(handle.read().split()[1]) * PAGE
+        except (OSError, IndexError, ValueError):
+            continue
+    return total
+
+
+def measure(name: str, command: list[str], articles: int = 0, characters: int = 0) -> Measured:
+    """Run ``command`` from the repository root; fail loudly if it fails."""
+    peak = 0
+    done = threading.Event()
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        started = time.perf_counter()
+        proc = subprocess.Popen(command, cwd=REPO, stdout=out, stderr=err)
+
+        def sample() -> None:
+            nonlocal peak
+            while not done.is_set():
+                peak = max(peak, _tree_rss(proc.pid))
+                done.wait(0.02)
+
+        sampler = threading.Thread(target=sample, daemon=True)
+        sampler.start()
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - started
+        done.set()
+        sampler.join()
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        stdout, stderr = out.read().decode(errors="replace"), err.read().decode(errors="replace")
+    if proc.returncode != 0:
+        raise SystemExit(f"{name} failed (exit {proc.returncode}): {' '.join(command)}\n{stderr[-3000:]}")
+    output = _last_json(stdout)
+    return Measured(name=name, command=command, wall_s=round(wall, 3),
+                    cpu_s=round(usage.ru_utime + usage.ru_stime, 3),
+                    max_rss_mb=round(usage.ru_maxrss * 1024 / MB, 1), peak_tree_rss_mb=round(peak / MB, 1),
+                    articles=articles, characters=characters, output=output)
+
+
+def _last_json(stdout: str) -> dict[str, Any]:
+    for line in reversed(stdout.strip().splitlines()):
+        if line.startswith("{"):
+            try:
+                return json.loads(line)
+            except json.JSONDecodeError:
+                break
+    return {}
+
+
+def _python(*args: str) -> list[str]:
+    return [sys.executable, *args]
+
+
+# --- inputs -----------------------------------------------------------------------
+
+def corpus_stats(path: Path) -> tuple[int, int]:
+    articles = characters = 0
+    with path.open("rb") as handle:
+        for raw in handle:
+            if raw.strip():
+                articles += 1
+                characters += len(json.loads(raw)["text"])
+    return articles, characters
+
+
+def subset(source: Path, target: Path, limit: int) -> Path:
+    with source.open("rb") as handle, target.open("wb") as out:
+        for number, raw in enumerate(handle):
+            if number >= limit:
+                break
+            out.write(raw)
+    return target
+
+
+def repeated(source: Path, target: Path, times: int) -> Path:
+    """The corpus ``times`` over, each copy's ids suffixed ``~rK`` so they stay unique."""
+    with target.open("w", encoding="utf-8") as out:
+        for copy in range(times):
+            with source.open("rb") as handle:
+                for raw in handle:
+                    if not raw.strip():
+                        continue
+                    record = json.loads(raw)
+                    record["id"] = f"{record['id']}~r{copy}"
+                    out.write(json.dumps(record, ensure_ascii=False) + "\n")
+    return target
+
+
+# --- the measurements ---------------------------------------------------------------
+
+PACK_COLD = """
+import json, time
+t0 = time.perf_counter()
+from annotate.pack import load_pack
+t1 = time.perf_counter()
+pack = load_pack(cache=False)
+t2 = time.perf_counter()
+print(json.dumps({"import_s": round(t1 - t0, 3), "load_s": round(t2 - t1, 3), "rules": len(pack.rules)}))
+"""
+PACK_CACHED = PACK_COLD.replace("load_pack(cache=False)", "load_pack()")
+
+
+def pack_load() -> dict[str, Any]:
+    subprocess.run(_python("-c", "from annotate.pack import load_pack; load_pack()"), cwd=REPO, check=True)
+    cold = measure("pack load, cold compile", _python("-c", PACK_COLD))
+    cached = measure("pack load, cached", _python("-c", PACK_CACHED))
+    return {"import_s": cached.output["import_s"], "cold_compile_s": cold.output["load_s"],
+            "cached_s": cached.output["load_s"], "cold_process_wall_s": cold.wall_s,
+            "cached_process_wall_s": cached.wall_s}
+
+
+def annotate_run(name: str, corpus: Path, out: Path, workers: int, articles: int, characters: int) -> Measured:
+    result = measure(name, _python("-m", "annotate", "run", str(corpus), "--out", str(out),
+                                   "--workers", str(workers)), articles, characters)
+    import pyarrow.parquet as pq
+
+    result.output = {table: pq.read_metadata(out / f"{table}.parquet").num_rows
+                     for table in ("attributions", "documents", "errors")}
+    return result
+
+
+def profile_engine(corpus: Path, limit: int) -> dict[str, Any]:
+    """cProfile of ``annotate_batch`` on the first ``limit`` articles, own time summed by module."""
+    from annotate.pack import load_pack
+    from annotate.pipeline import annotate_batch
+    from annotate.readers import Article, iter_articles
+
+    pack = load_pack()
+    batch = []
+    for item in iter_articles([corpus]):
+        if isinstance(item, Article):
+            batch.append(item.model_dump())
+        if len(batch) >= limit:
+            break
+    profiler = cProfile.Profile()
+    started = time.perf_counter()
+    profiler.enable()
+    annotate_batch(batch, pack)
+    profiler.disable()
+    seconds = time.perf_counter() - started
+    by_module: dict[str, float] = {}
+    stats = pstats.Stats(profiler).stats  # type: ignore[attr-defined]
+    for (file, _, function), (_, _, own, _, _) in stats.items():
+        if file == "~":  # built-ins: name them by function, e.g. "<method 'search' of '_regex.Pattern' objects>"
+            key = function
+        elif "/annotate/" in file:
+            key = "annotate/" + file.split("/annotate/", 1)[1]
+        else:
+            key = Path(file).parent.name + "/" + Path(file).name
+        by_module[key] = by_module.get(key, 0.0) + own
+    top = sorted(by_module.items(), key=lambda kv: -kv[1])[:15]
+    return {"articles": len(batch), "seconds_profiled": round(seconds, 3),
+            "ms_per_article_profiled": round(1000 * seconds / max(len(batch), 1), 2),
+            "own_time_share": {k: round(v / sum(by_module.values()), 3) for k, v in top},
+            "ms_per_article_by_module": {k: round(1000 * v / max(len(batch), 1), 3) for k, v in top}}
+
+
+# --- report -----------------------------------------------------------------------
+
+def ratios(m: dict[str, Measured], pack: dict[str, Any]) -> dict[str, float]:
+    out = {
+        "annotate_1w_over_peer_1w": m["annotate_1w"].articles_per_s / m["peer_1w"].articles_per_s,
+        "annotate_all_over_annotate_1w": m["annotate_all"].articles_per_s / m["annotate_1w"].articles_per_s,
+        "annotate_all_over_peer_all": m["annotate_all"].articles_per_s / m["peer_all"].articles_per_s,
+        "peer_all_over_peer_1w": m["peer_all"].articles_per_s / m["peer_1w"].articles_per_s,
+        "annotate_1w_over_floor": m["annotate_1w"].articles_per_s / m["floor_json"].articles_per_s,
+        "pack_load_cached_s": pack["cached_s"],
+        "pack_load_cold_s": pack["cold_compile_s"],
+    }
+    if "annotate_repeat" in m:
+        out["peak_memory_repeat_over_once"] = m["annotate_repeat"].peak_tree_rss_mb / m["annotate_all"].peak_tree_rss_mb
+        out["max_rss_process_repeat_over_once"] = m["annotate_repeat"].max_rss_mb / m["annotate_all"].max_rss_mb
+    return {k: round(v, 3) for k, v in out.items()}
+
+
+def verdicts(values: dict[str, float]) -> dict[str, bool]:
+    ops = {">=": float.__ge__, "<=": float.__le__, "<": float.__lt__}
+    return {name: ops[op](float(values[name]), bound) for name, (op, bound) in TARGETS.items() if name in values}
+
+
+def print_report(m: dict[str, Measured], pack: dict[str, Any], values: dict[str, float],
+                 passed: dict[str, bool], profile: dict[str, Any] | None) -> None:
+    print(f"\n{'measurement':<34} {'wall s':>8} {'articles/s':>11} {'chars/s':>11} {'CPU s':>8} "
+          f"{'peak tree MB':>13} {'max proc MB':>12}")
+    for item in m.values():
+        print(f"{item.name:<34} {item.wall_s:>8.2f} {item.articles_per_s:>11,.1f} {item.characters_per_s:>11,.0f} "
+              f"{item.cpu_s:>8.2f} {item.peak_tree_rss_mb:>13,.1f} {item.max_rss_mb:>12,.1f}")
+    print(f"\npack load: import {pack['import_s']:.3f} s, cold compile {pack['cold_compile_s']:.3f} s, "
+          f"cached {pack['cached_s']:.3f} s")
+    print("\ntargets (issue 4)")
+    for name, (op, bound) in TARGETS.items():
+        if name in values:
+            print(f"  {name:<34} {values[name]:>8.3f}  {op} {bound:<4}  {'met' if passed[name] else 'MISSED'}")
+    print("other ratios")
+    for name, value in values.items():
+        if name not in TARGETS:
+            print(f"  {name:<34} {value:>8.3f}")
+    if profile:
+        print(f"\nengine profile: {profile['ms_per_article_profiled']} ms/article under cProfile, "
+              f"{profile['articles']} articles; own time by module")
+        for name, ms in profile["ms_per_article_by_module"].items():
+            print(f"  {ms:>8.3f} ms/article  {profile['own_time_share'][name]:>6.1%}  {name}")
+
+
+def git_commit() -> str:
+    try:
+        head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=REPO, capture_output=True, text=True,
+                              check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no", "--", "annotate", "rules"],
+                               cwd=REPO, capture_output=True, text=True).stdout.strip()
+        return head + ("+dirty" if dirty else "")
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                     formatter_class=argparse.RawDescriptionHelpFormatter, epilog=__doc__)
+    parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS, help="JSONL with id and text")
+    parser.add_argument("--limit", type=int, default=None, help="use only the first N lines")
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="'all cores' [default: %(default)s]")
+    parser.add_argument("--repeat", type=int, default=10, help="corpus copies for the memory run; 0 skips it")
+    parser.add_argument("--profile", type=int, default=0, metavar="N", help="profile the engine on N articles")
+    parser.add_argument("--json", type=Path, default=None, help="results file [default: benchmarks/results/…]")
+    args = parser.parse_args()
+    if not args.corpus.exists():
+        raise SystemExit(f"no corpus at {args.corpus}; pass --corpus PATH")
+
+    load_before = os.getloadavg()
+    with tempfile.TemporaryDirectory(prefix="annotate-bench-") as tmp_name:
+        tmp = Path(tmp_name)
+        corpus = subset(args.corpus, tmp / "corpus.jsonl", args.limit) if args.limit else args.corpus
+        articles, characters = corpus_stats(corpus)
+        print(f"corpus {corpus if not args.limit else args.corpus}: {articles:,} articles, {characters:,} characters; "
+              f"{os.cpu_count()} cores, all-workers runs use {args.workers}", flush=True)
+
+        pack = pack_load()
+        print(f"pack load: cold {pack['cold_compile_s']:.2f} s, cached {pack['cached_s']:.3f} s", flush=True)
+        m: dict[str, Measured] = {}
+
+        def step(key: str, result: Measured) -> None:
+            m[key] = result
+            print(f"  {result.name}: {result.wall_s:.1f} s, {result.articles_per_s:,.1f} articles/s", flush=True)
+
+        step("floor_json", measure("floor: read + json.loads", _python("benchmarks/floor.py", str(corpus)),
+                                   articles, characters))
+        step("floor_readers", measure("floor: annotate.readers", _python("benchmarks/floor.py", str(corpus),
+                                                                          "--readers"), articles, characters))
+        step("annotate_1w", annotate_run("annotate run, 1 worker", corpus, tmp / "a1", 1, articles, characters))
+        step("annotate_all", annotate_run(f"annotate run, {args.workers} workers", corpus, tmp / "aN",
+                                          args.workers, articles, characters))
+        step("peer_1w", measure("peer (spaCy), 1 worker", _python("benchmarks/peer.py", str(corpus), "--out",
+                                                                 str(tmp / "p1"), "--workers", "1"),
+                                articles, characters))
+        step("peer_all", measure(f"peer (spaCy), {args.workers} workers",
+                                 _python("benchmarks/peer.py", str(corpus), "--out", str(tmp / "pN"),
+                                         "--workers", str(args.workers)), articles, characters))
+        if args.repeat > 1:
+            big = repeated(corpus, tmp / f"corpus-x{args.repeat}.jsonl", args.repeat)
+            step("annotate_repeat", annotate_run(f"annotate run ×{args.repeat}, {args.workers} workers", big,
+                                                 tmp / "aR", args.workers, articles * args.repeat,
+                                                 characters * args.repeat))
+        profile = profile_engine(corpus, args.profile) if args.profile else None
+
+    values = ratios(m, pack)
+    passed = verdicts(values)
+    print_report(m, pack, values, passed, profile)
+
+    commit = git_commit()
+    now = datetime.datetime.now(datetime.timezone.utc)
+    result = {
+        "date": now.isoformat(timespec="seconds"), "git_commit": commit,
+        "machine": {"cores": os.cpu_count(), "platform": platform.platform(), "python": platform.python_version(),
+                    "load_average_before": [round(x, 2) for x in load_before],
+                    "load_average_after": [round(x, 2) for x in os.getloadavg()]},
+        "corpus": {"path": str(args.corpus), "limit": args.limit, "articles": articles, "characters": characters},
+        "workers_all": args.workers, "repeat": args.repeat,
+        "pack_load": pack, "measurements": {k: v.as_json() for k, v in m.items()},
+        "ratios": values, "targets": {k: {"op": op, "bound": b, "met": passed.get(k)} for k, (op, b) in TARGETS.items()},
+        "profile": profile,
+    }
+    path = args.json or RESULTS / f"{now:%Y-%m-%d-%H%M}-{commit[:8]}.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(result, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    print(f"\nwritten: {path}")
+
+
+if __name__ == "__main__":
+    main()
