@@ -41,33 +41,62 @@ class Lost:
     reason: str
 
 
-def triggered_lexicons(text: str, sentences: list[Span], pack: CompiledPack) -> list[set[str]]:
-    """For each sentence, the cue lexicons whose words occur in it."""
-    found: list[set[str]] = [set() for _ in sentences]
-    if pack.trigger is None or not sentences:
+_WORD = regex.compile(r"\p{L}+")
+
+
+def cue_words(text: str, sentences: list[Span], pack: CompiledPack) -> list[list[tuple[int, frozenset[str]]]]:
+    """For each sentence, where its cue words start and which cue lexicons they belong to.
+
+    A plain word scan with a dictionary lookup (the pack's trigger words, with or
+    without a و/ف prefix) is the Aho–Corasick pass of the engine: it is why a rule
+    only runs where its cue can be.
+    """
+    found: list[list[tuple[int, frozenset[str]]]] = [[] for _ in sentences]
+    if not pack.trigger_lexicons or not sentences:
         return found
     starts = [s for s, _ in sentences]
-    for m in pack.trigger.finditer(text):
-        index = bisect_right(starts, m.start()) - 1
-        if index >= 0 and m.start() < sentences[index][1]:
-            found[index] |= pack.lexicons_of_word(m.group())
+    lookup = pack.lexicons_of_word
+    index = 0
+    for m in _WORD.finditer(text):
+        lexicons = lookup(m.group())
+        if not lexicons:
+            continue
+        start = m.start()
+        if not (sentences[index][0] <= start < sentences[index][1]):
+            index = bisect_right(starts, start) - 1
+            if index < 0 or start >= sentences[index][1]:
+                index = max(index, 0)
+                continue
+        found[index].append((start, lexicons))
     return found
 
 
 def find_candidates(text: str, sentences: list[Span], pack: CompiledPack,
                     warnings: list[str]) -> list[Candidate]:
-    """Every match of every rule, sentence by sentence (matches may overlap)."""
-    triggers = triggered_lexicons(text, sentences, pack)
+    """Every match of every rule, sentence by sentence (matches may overlap).
+
+    A rule whose pattern opens with its cue is tried only at the cue words of its
+    lexicons; the others search the sentences that hold such a word.
+    """
+    cues = cue_words(text, sentences, pack)
     out: list[Candidate] = []
     for index, (s_start, s_end) in enumerate(sentences):
-        hits = triggers[index]
+        here = cues[index]
+        hits = frozenset().union(*(lexicons for _, lexicons in here)) if here else frozenset()
         sentence = None
         for rule in pack.rules:
             if rule.cue_lexicons and not (rule.cue_lexicons & hits):
                 continue
-            if sentence is None:
-                sentence = text[s_start:s_end]
             try:
+                if rule.cue_first and rule.cue_lexicons:
+                    for start, lexicons in here:
+                        if lexicons & rule.cue_lexicons:
+                            m = rule.regex.match(text, start, s_end, timeout=pack.timeout)
+                            if m is not None:
+                                out.append(_candidate(rule, index, 0, m))
+                    continue
+                if sentence is None:
+                    sentence = text[s_start:s_end]
                 for m in rule.regex.finditer(sentence, overlapped=True, timeout=pack.timeout):
                     out.append(_candidate(rule, index, s_start, m))
             except TimeoutError:

@@ -25,8 +25,10 @@ from annotate.records import SourceKind
 
 DEFAULT_PACK = Path(__file__).resolve().parent.parent / "rules"
 _HERE = Path(__file__).resolve().parent
-_COMPILER_SOURCES = (_HERE / "pack.py", _HERE / "normalise.py", _HERE / "records.py",
-                     *sorted((_HERE / "rules").glob("*.py")))
+# the code that shapes a compiled pack, as imported by this process, is part of the cache key
+_CODE_FINGERPRINT = hashlib.sha256(b"".join(
+    path.read_bytes() for path in (_HERE / "pack.py", _HERE / "normalise.py", _HERE / "records.py",
+                                   *sorted((_HERE / "rules").glob("*.py"))))).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -38,6 +40,7 @@ class CompiledRule:
     cue_lexicons: frozenset[str]  # empty: run on every sentence
     spec: Rule
     where: Located
+    cue_first: bool  # the pattern opens with its cue: try it only where a cue word starts
 
     @property
     def implicit(self) -> bool:
@@ -74,7 +77,6 @@ class CompiledPack:
     kind_rules: tuple[CompiledKindRule, ...]
     furniture: tuple[CompiledFurniture, ...]
     credibility: CredibilitySettings
-    trigger: regex.Pattern[str] | None
     trigger_lexicons: dict[str, frozenset[str]] = field(repr=False)
     expander: Expander = field(repr=False)
 
@@ -91,6 +93,27 @@ class CompiledPack:
         if len(word) > 1 and word[0] in "وف":
             return self.trigger_lexicons.get(word[1:], frozenset())
         return frozenset()
+
+
+_LOOKAROUND = regex.compile(r"\(\?<?[=!]")
+
+
+def opens_with_cue(pattern: str) -> bool:
+    """Whether a rule's regex source starts with its cue slot, once leading look-arounds are skipped."""
+    pos = 0
+    while _LOOKAROUND.match(pattern, pos):
+        depth, pos = 0, pos
+        while pos < len(pattern):  # skip the balanced group
+            ch = pattern[pos]
+            if ch == "\\":
+                pos += 2
+                continue
+            depth += ch == "("
+            depth -= ch == ")"
+            pos += 1
+            if depth == 0:
+                break
+    return pattern.startswith("(?P<cue>", pos)
 
 
 def load_pack(path: str | Path | None = None, cache: bool = True) -> CompiledPack:
@@ -134,10 +157,8 @@ def cache_dir() -> Path:
 def cache_path(root: Path) -> Path:
     """The cache file of the pack at ``root`` as its files are now."""
     digest = hashlib.sha256()
-    for part in (regex.__version__, sys.version):
+    for part in (regex.__version__, sys.version, _CODE_FINGERPRINT):
         digest.update(part.encode() + b"\0")
-    for module in _COMPILER_SOURCES:  # the code that shapes a compiled pack is part of the key
-        digest.update(module.read_bytes())
     for file in pack_files(root):
         digest.update(str(file.relative_to(root) if root.is_dir() else file.name).encode() + b"\0")
         digest.update(file.read_bytes() + b"\0")
@@ -174,7 +195,8 @@ def _compile(source: PackSource, problems: list[RuleProblem]) -> CompiledPack | 
             continue
         pattern = compile_regex(text, where, spec.id, problems, lists)
         if pattern is not None:
-            rules.append(CompiledRule(spec.id, spec.priority, pattern, tuple(slots), frozenset(cue_lexicons), spec, where))
+            rules.append(CompiledRule(spec.id, spec.priority, pattern, tuple(slots), frozenset(cue_lexicons), spec,
+                                      where, opens_with_cue(text)))
 
     kind_rules = []
     for kspec, where in source.source_kinds:
@@ -209,9 +231,6 @@ def _compile(source: PackSource, problems: list[RuleProblem]) -> CompiledPack | 
     first_words: dict[str, set[str]] = {}
     for form, names in trigger_lexicons.items():
         first_words.setdefault(form.split()[0], set()).update(names)
-    trigger_lexicons = first_words
-    trigger = (regex.compile(r"(?<!\p{L})[وف]?\L<triggers>", regex.V1, triggers=list(first_words))
-               if first_words else None)
 
     digest = hashlib.sha256()
     for name in sorted(source.files):
@@ -220,6 +239,6 @@ def _compile(source: PackSource, problems: list[RuleProblem]) -> CompiledPack | 
         name=source.meta.name, version=source.meta.version, description=source.meta.description,
         content_hash=digest.hexdigest(), timeout=source.meta.timeout_ms / 1000, root=source.root,
         lexicons=lexicons, rules=tuple(rules), kind_rules=tuple(kind_rules), furniture=tuple(furniture),
-        credibility=credibility, trigger=trigger,
-        trigger_lexicons={k: frozenset(v) for k, v in trigger_lexicons.items()}, expander=expander,
+        credibility=credibility, trigger_lexicons={k: frozenset(v) for k, v in first_words.items()},
+        expander=expander,
     )
