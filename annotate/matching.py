@@ -83,20 +83,20 @@ def find_candidates(text: str, sentences: list[Span], pack: CompiledPack,
     for index, (s_start, s_end) in enumerate(sentences):
         here = cues[index]
         hits = frozenset().union(*(lexicons for _, lexicons in here)) if here else frozenset()
-        sentence = None
+        sentence = text[s_start:s_end] if here else None  # ^ and look-behinds see the sentence only
         for rule in pack.rules:
             if rule.cue_lexicons and not (rule.cue_lexicons & hits):
                 continue
+            if sentence is None:
+                sentence = text[s_start:s_end]
             try:
                 if rule.cue_first and rule.cue_lexicons:
                     for start, lexicons in here:
                         if lexicons & rule.cue_lexicons:
-                            m = rule.regex.match(text, start, s_end, timeout=pack.timeout)
+                            m = rule.regex.match(sentence, start - s_start, timeout=pack.timeout)
                             if m is not None:
-                                out.append(_candidate(rule, index, 0, m))
+                                out.append(_candidate(rule, index, s_start, m))
                     continue
-                if sentence is None:
-                    sentence = text[s_start:s_end]
                 for m in rule.regex.finditer(sentence, overlapped=True, timeout=pack.timeout):
                     out.append(_candidate(rule, index, s_start, m))
             except TimeoutError:

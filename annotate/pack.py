@@ -102,18 +102,32 @@ def opens_with_cue(pattern: str) -> bool:
     """Whether a rule's regex source starts with its cue slot, once leading look-arounds are skipped."""
     pos = 0
     while _LOOKAROUND.match(pattern, pos):
-        depth, pos = 0, pos
-        while pos < len(pattern):  # skip the balanced group
-            ch = pattern[pos]
-            if ch == "\\":
-                pos += 2
-                continue
-            depth += ch == "("
-            depth -= ch == ")"
-            pos += 1
-            if depth == 0:
-                break
+        pos = _skip_group(pattern, pos)
     return pattern.startswith("(?P<cue>", pos)
+
+
+def _skip_group(pattern: str, pos: int) -> int:
+    """The index just past the balanced group opening at ``pos`` (escapes and classes skipped)."""
+    depth = 0
+    in_class = False
+    while pos < len(pattern):
+        ch = pattern[pos]
+        if ch == "\\":
+            pos += 2
+            continue
+        if in_class:
+            in_class = ch != "]"
+        elif ch == "[":
+            in_class = True
+            if pattern.startswith("[]", pos) or pattern.startswith("[^]", pos):
+                pos += 2 if pattern[pos + 1] == "]" else 3
+                continue
+        elif ch in "()":
+            depth += 1 if ch == "(" else -1
+            if depth == 0:
+                return pos + 1
+        pos += 1
+    return pos
 
 
 def load_pack(path: str | Path | None = None, cache: bool = True) -> CompiledPack:
