@@ -1,0 +1,122 @@
+"""``annotate.spark`` in local mode gives exactly the tables of ``annotate.pipeline.run``."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.dataset as ds
+import pyarrow.parquet as pq
+import pytest
+
+pytest.importorskip("pyspark", reason="pyspark is not installed: pip install -e '.[spark]'")
+if shutil.which("java") is None:
+    pytest.skip("Spark needs Java 17+, and no java is on PATH", allow_module_level=True)
+
+from annotate import pipeline  # noqa: E402
+from annotate import spark as runner  # noqa: E402
+from annotate.pack import load_pack  # noqa: E402
+
+SAMPLES = Path(__file__).resolve().parent.parent / "samples" / "articles.jsonl"
+TABLES = ("attributions", "documents", "errors")
+
+# corpus-like articles: several outlets (one with a space in its name), cues before and after the claim
+EXTRA = [
+    {"id": "x-1", "outlet": "BBC Arabic", "date": "2017-03-01",
+     "text": "قال المتحدث باسم وزارة الخارجية إن المحادثات ستستأنف الأسبوع المقبل.\n"
+             "وأضاف أن الوفد سيصل إلى جنيف يوم الاثنين."},
+    {"id": "x-2", "outlet": "Sky News Arabia", "date": "2017-03-02",
+     "text": "أعلنت وكالة الأنباء السعودية (واس) أن الملك استقبل وزير الخارجية الأمريكي.\n"
+             "وذكرت مصادر مطلعة أن اللقاء تناول الأوضاع في المنطقة، بحسب وكالة رويترز."},
+    {"id": "x-3", "outlet": "France 24 Arabic", "date": "2017-03-02",
+     "text": "أكد مسؤول طلب عدم الكشف عن اسمه أن الهجوم أسفر عن سقوط ثلاثة قتلى، وفقا لوكالة فرانس برس."},
+    {"id": "x-4", "outlet": "BBC Arabic", "date": "2017-03-03",
+     "text": "نقلت صحيفة الأهرام عن مصدر مسؤول قوله: «لن نقبل بأي تدخل في شؤوننا الداخلية»."},
+]
+
+
+@pytest.fixture(scope="module")
+def spark() -> Any:
+    session = runner.session("local[2]", app_name="annotate-test")
+    session.conf.set("spark.sql.shuffle.partitions", "2")
+    session.sparkContext.setLogLevel("ERROR")
+    yield session
+    session.stop()
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The bundled sample, a few more articles, a blank line, a corrupted line and a duplicate id."""
+    path = tmp_path_factory.mktemp("input") / "articles.jsonl"
+    lines = SAMPLES.read_text(encoding="utf-8").splitlines()
+    lines += [json.dumps(a, ensure_ascii=False) for a in EXTRA]
+    lines += ["", '{"id": "broken", "text": "قال', json.dumps(EXTRA[0], ensure_ascii=False)]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="module")
+def outputs(spark: Any, corpus: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, Any]:
+    pack = load_pack()
+    local = tmp_path_factory.mktemp("local")
+    distributed = tmp_path_factory.mktemp("spark") / "out"
+    pipeline.run([corpus], local, pack, workers=1)
+    summary = runner.run([str(corpus)], distributed, partition_by="outlet", pack=pack, spark=spark)
+    return local, distributed, summary
+
+
+def _read_partitioned(folder: Path, column: str | None) -> pa.Table:
+    partitioning = ds.partitioning(pa.schema([(column, pa.string())]), flavor="hive") if column else None
+    return ds.dataset(folder, format="parquet", partitioning=partitioning).to_table()
+
+
+def _rows(table: pa.Table, columns: list[str]) -> list[str]:
+    return sorted(json.dumps(row, ensure_ascii=False, sort_keys=True) for row in table.select(columns).to_pylist())
+
+
+def _plain(type_: pa.DataType) -> pa.DataType:
+    """Spark names list items 'element', pyarrow 'item': the same column type either way."""
+    return pa.list_(_plain(type_.value_type)) if pa.types.is_list(type_) else type_
+
+
+@pytest.mark.parametrize("table", TABLES)
+def test_spark_tables_equal_the_local_run(outputs: tuple[Path, Path, Any], table: str) -> None:
+    local_dir, spark_dir, _ = outputs
+    local = pq.read_table(local_dir / f"{table}.parquet")
+    distributed = _read_partitioned(spark_dir / table, None if table == "errors" else "outlet")
+    assert sorted(distributed.schema.names) == sorted(local.schema.names)
+    for field in local.schema:
+        assert _plain(distributed.schema.field(field.name).type) == _plain(field.type), field.name
+    assert local.num_rows > 0
+    assert _rows(distributed, local.schema.names) == _rows(local, local.schema.names)
+
+
+def test_spark_writes_the_hive_layout(outputs: tuple[Path, Path, Any]) -> None:
+    import polars as pl
+
+    _, spark_dir, _ = outputs
+    folders = {p.name for p in (spark_dir / "attributions").iterdir() if p.is_dir()}
+    assert {"outlet=BBC Arabic", "outlet=Sky News Arabia"} <= folders
+    frame = pl.read_parquet(spark_dir / "attributions" / "**" / "*.parquet", hive_partitioning=True)
+    assert set(frame.filter(pl.col("doc_id") == "x-1")["outlet"].to_list()) == {"BBC Arabic"}
+    assert (spark_dir / "documents" / "_SUCCESS").exists()
+
+
+def test_spark_records_corrupted_and_duplicate_lines(outputs: tuple[Path, Path, Any], corpus: Path) -> None:
+    _, spark_dir, summary = outputs
+    errors = pq.read_table(spark_dir / "errors").to_pylist()
+    total = len(corpus.read_text(encoding="utf-8").splitlines())
+    by_line = {e["line"]: e for e in errors}
+    assert by_line[total - 1]["reason"].startswith("bad JSON")
+    assert by_line[total]["doc_id"] == "x-1" and "duplicate id" in by_line[total]["reason"]
+    assert summary.failed == 2 and summary.annotated == summary.articles_read - 2
+
+
+def test_spark_rejects_an_unknown_partition_field(spark: Any, corpus: Path, tmp_path: Path) -> None:
+    from annotate.errors import InputError
+
+    with pytest.raises(InputError, match="carried fields are: .*outlet"):
+        runner.run([str(corpus)], tmp_path / "out", partition_by="city", pack=load_pack(), spark=spark)
