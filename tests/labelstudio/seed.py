@@ -1,7 +1,8 @@
 """The seed article's gold attributions as engine records, for tests that must not
-wait for the engine: the same shape ``annotate_text`` returns, built from
-``../shared/gold/seed.jsonl`` (claims run from after the source, or cue, to the end of
-the sentence, since the gold file marks no claim spans)."""
+depend on the engine: the same shape ``annotate_text`` returns, built from
+``tests/data/seed-gold.jsonl`` (the shared gold file, kept in the repo). Claims run
+from after the source (or cue) to the end of the sentence, since the gold file marks
+no claim spans."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from pathlib import Path
 
 from annotate.records import Attribution, DocumentResult, SourceKind, Span
 
-GOLD = Path(__file__).resolve().parents[3] / "shared" / "gold" / "seed.jsonl"
+GOLD = Path(__file__).resolve().parents[1] / "data" / "seed-gold.jsonl"  # a copy of ../shared/gold/seed.jsonl
 GRADE = {"person": "A", "role": "A", "organization": "B", "government": "B", "document": "B",
          "media": "C", "unnamed_source": "D", "unnamed_official": "D"}
 
