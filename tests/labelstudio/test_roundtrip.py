@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import json
+import logging
 import shutil
 from pathlib import Path
 from typing import Any
@@ -254,7 +255,8 @@ def test_cli_report_prints_the_tables_and_hides_the_key(ls_server: LiveServer, r
     assert pl.read_parquet(tmp_path / "rules_report.parquet").height > 0
 
 
-def test_cli_push_and_pull(ls_server: LiveServer, tmp_path: Path) -> None:
+def test_cli_push_and_pull(ls_server: LiveServer, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG)  # httpx/httpcore/SDK debug logs included
     seed_only = tmp_path / "seed.jsonl"
     seed_only.write_text(SAMPLE.read_text(encoding="utf-8").splitlines()[0] + "\n", encoding="utf-8")
     args = ["--url", ls_server.url, "--api-key", ls_server.token]
@@ -265,6 +267,29 @@ def test_cli_push_and_pull(ls_server: LiveServer, tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["ls", "pull", "--project", "cli", "--out", str(tmp_path), *args])
     assert result.exit_code == 0, result.output
     assert pl.read_parquet(tmp_path / "reviewed.parquet").height == 0  # nobody reviewed it yet
+    assert "127.0.0.1" in caplog.text and ls_server.token not in caplog.text
+
+
+def test_an_invalid_prediction_is_reported_and_not_sent(ls_server: LiveServer, pack: Any,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    import annotate.engine
+
+    real = annotate.engine.annotate_text
+
+    def off_by_one(text: str, pack: Any, doc_id: str = "doc") -> Any:
+        doc = real(text, pack, doc_id)
+        if doc_id == "seed" and doc.attributions:
+            first = doc.attributions[0]
+            doc.attributions[0] = first.model_copy(update={"cue_end": len(text) + 3})
+        return doc
+
+    monkeypatch.setattr(annotate.engine, "annotate_text", off_by_one)
+    studio = ls_server.studio()
+    result = push(studio, [SAMPLE], "invalid", pack=pack)
+    assert [doc_id for doc_id, _ in result.invalid] == ["seed"]
+    assert "outside text" in result.invalid[0][1][0]
+    docs = {t["data"]["doc_id"] for t in studio.tasks(result.project_id)}
+    assert docs == set(_sample_ids()) - {"seed"}
 
 
 def test_a_wrong_key_is_refused_without_showing_it(ls_server: LiveServer) -> None:
