@@ -104,9 +104,9 @@ _NAME_NOT_START = ("ال", "ل", "ب", "وال", "فال", "بال", '"', "(")
 def apposition_name(text: str, end: int, sentence_end: int, pack: CompiledPack) -> tuple[int, int] | None:
     """A name after a comma that follows a title: ``قال المدير العام للصليب الأحمر، إيف داكورد، إن``.
 
-    The name is up to four words and must be followed by something that ends it (a
-    comma, a complementiser, a colon, or an addressee such as ``لمراسل …``), so the
-    content of the sentence is never taken for a name.
+    The name is up to four words and must be closed by a comma, a colon, a
+    complementiser or an addressee (``لمراسل …``), so the content of the sentence is
+    never taken for a name.
     """
     comma = _COMMA.match(text, end, sentence_end)
     if not comma:
@@ -117,12 +117,23 @@ def apposition_name(text: str, end: int, sentence_end: int, pack: CompiledPack) 
             or _starts_with_lexicon(pack, "role_heads", words[0]):
         return None
     for i in range(1, len(tokens)):
-        follows = text[tokens[i - 1][1]:tokens[i][0]]
+        between = text[tokens[i - 1][1]:tokens[i][0]]
         word = words[i]
-        if "،" in follows or "," in follows or ":" in follows or word.startswith(("ل", "ب")) \
-                or _in_lexicon(pack, "complementisers", word) or _in_lexicon(pack, "ner_stop_words", word):
+        if any(mark in between for mark in "،,:") or (word.startswith("ل") and len(word) > 3) \
+                or _in_lexicon(pack, "complementisers", word):
             return tokens[0][0], tokens[i - 1][1]
+        if _in_lexicon(pack, "ner_stop_words", word):
+            return None
     return None
+
+
+def trailing_role(text: str, start: int, end: int, pack: CompiledPack) -> tuple[tuple[int, int], tuple[int, int] | None]:
+    """A name followed by its title without a comma: ``يواخيم لوف المدير الفني للمنتخب``."""
+    tokens = _tokens(text, start, end)
+    for i in range(1, len(tokens)):
+        if _starts_with_lexicon(pack, "role_heads", text[tokens[i][0]:end]):
+            return (start, tokens[i - 1][1]), (tokens[i][0], end)
+    return (start, end), None
 
 
 def apposition_role(text: str, end: int, sentence_end: int, pack: CompiledPack) -> tuple[int, int] | None:
@@ -183,6 +194,9 @@ def describe(text: str, start: int, end: int, sentence_end: int, cue_gender: str
     start, end = trim(text, start, end, pack)
     (name_start, name_end), role = split_role(text, start, end, pack)
     kind, kind_rule = classify(text[name_start:name_end], pack)
+    if kind == SourceKind.person and kind_rule == "default.person":
+        (name_start, name_end), trailing = trailing_role(text, name_start, name_end, pack)
+        role = role or trailing
     if role is None and kind == SourceKind.role:
         name = apposition_name(text, end, sentence_end, pack)
         if name is not None:
