@@ -250,12 +250,18 @@ def annotate_partition(batches: Iterator[pa.RecordBatch], key: str, blob: Any, c
 
 # --- the runner ---------------------------------------------------------------------
 
-def session(master: str | None = None, app_name: str = "annotate") -> SparkSession:
-    """The active Spark session, or a new one: ``master`` if given, else spark-submit's, else ``local[*]``."""
+def session(master: str | None = None, app_name: str = "annotate", config: dict[str, str] | None = None
+            ) -> SparkSession:
+    """The active Spark session, or a new one: ``master`` if given, else spark-submit's, else ``local[*]``.
+
+    ``config`` sets Spark properties on a new session (e.g. ``{"spark.ui.enabled": "false"}``).
+    """
     from pyspark.sql import SparkSession
 
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)  # local workers use this interpreter
     builder = SparkSession.builder.appName(app_name)
+    for name, value in (config or {}).items():
+        builder = builder.config(name, value)
     if master is not None:
         builder = builder.master(master)
     elif "PYSPARK_GATEWAY_PORT" not in os.environ:  # not under spark-submit, which sets the master itself

@@ -275,6 +275,9 @@ def ratios(m: dict[str, Measured], pack: dict[str, Any]) -> dict[str, float]:
         "annotate_all_over_peer_all": m["annotate_all"].articles_per_s / m["peer_all"].articles_per_s,
         "peer_all_over_peer_1w": m["peer_all"].articles_per_s / m["peer_1w"].articles_per_s,
         "annotate_1w_over_floor": m["annotate_1w"].articles_per_s / m["floor_json"].articles_per_s,
+        # CPU seconds are steadier than wall time on a machine others are using too
+        "annotate_1w_over_peer_1w_by_cpu": m["peer_1w"].cpu_s / m["annotate_1w"].cpu_s,
+        "annotate_all_cores_busy": m["annotate_all"].cpu_s / m["annotate_all"].wall_s,  # CPU s per wall s
         "pack_load_cached_s": pack["cached_s"],
         "pack_load_cold_s": pack["cold_compile_s"],
     }

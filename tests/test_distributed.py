@@ -40,8 +40,9 @@ EXTRA = [
 
 @pytest.fixture(scope="module")
 def spark() -> Any:
-    session = runner.session("local[2]", app_name="annotate-test")
-    session.conf.set("spark.sql.shuffle.partitions", "2")
+    session = runner.session("local[2]", app_name="annotate-test", config={
+        "spark.ui.enabled": "false", "spark.ui.showConsoleProgress": "false", "spark.sql.shuffle.partitions": "2",
+    })
     session.sparkContext.setLogLevel("ERROR")
     yield session
     session.stop()
