@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 
+from annotate.labelstudio import config as cfg
 from annotate.labelstudio.push import push
 
 from .conftest import REPO, LiveServer
@@ -45,6 +46,10 @@ def test_highlights_are_the_predicted_spans_right_to_left(ls_server: LiveServer,
     sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed (pip install playwright)")
     (prediction,) = seed_task["predictions"]
     spans = {i["id"]: i["value"]["text"] for i in prediction["result"] if i.get("type") == "labels"}
+    anonymous = next(i["id"] for i in prediction["result"]
+                     if i.get("type") == "labels" and i["value"]["labels"] == [cfg.SOURCE_ANONYMOUS])
+    kind = next(i["value"]["choices"][0] for i in prediction["result"]
+                if i.get("id") == anonymous and i.get("from_name") == cfg.KIND)
     creds = ls_server.server.credentials
     project_id = seed_task["project"]
     with sync_api.sync_playwright() as pw:
@@ -67,6 +72,12 @@ def test_highlights_are_the_predicted_spans_right_to_left(ls_server: LiveServer,
                 const el = document.querySelector('.ar-text .lsf-richtext__line')
                         || document.querySelector('.ar-text');
                 const s = getComputedStyle(el); return [s.direction, s.textAlign]; }""")
+            # select an anonymous source: its kind shows, pre-checked from the prediction; no grade
+            page.locator(f"[class*='htx-highlight-{anonymous}-']").first.click()
+            page.wait_for_timeout(800)
+            checked = page.evaluate("""() => [...document.querySelectorAll('input:checked')]
+                .map(i => (i.closest('label') || i).textContent || i.value)""")
+            panel = page.evaluate("() => document.body.innerText")
             page.screenshot(path=str(output_dir / "labelstudio-seed-review.png"), full_page=True)
         finally:
             browser.close()
@@ -78,4 +89,6 @@ def test_highlights_are_the_predicted_spans_right_to_left(ls_server: LiveServer,
     for rid, text in spans.items():
         assert shown[rid] == text, (rid, shown[rid], text)
     assert direction == ["rtl", "right"]
+    assert any(c.startswith(kind) for c in checked), checked
+    assert "Source kind" in panel and "Credibility grade" not in panel
     assert (output_dir / "labelstudio-seed-review.png").stat().st_size > 10_000
