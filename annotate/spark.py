@@ -258,14 +258,15 @@ def session(master: str | None = None, app_name: str = "annotate", config: dict[
     """
     from pyspark.sql import SparkSession
 
-    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)  # local workers use this interpreter
+    if master is None and "PYSPARK_GATEWAY_PORT" not in os.environ:  # spark-submit sets that, and the master
+        master = "local[*]"
+    if master is not None and master.startswith("local"):
+        os.environ.setdefault("PYSPARK_PYTHON", sys.executable)  # local workers use this interpreter
     builder = SparkSession.builder.appName(app_name)
     for name, value in (config or {}).items():
         builder = builder.config(name, value)
     if master is not None:
         builder = builder.master(master)
-    elif "PYSPARK_GATEWAY_PORT" not in os.environ:  # not under spark-submit, which sets the master itself
-        builder = builder.master("local[*]")
     return builder.getOrCreate()
 
 
