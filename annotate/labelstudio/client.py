@@ -54,7 +54,7 @@ def connect(url: str | None = None, api_key: str | None = None, *, timeout: floa
             f"no API key: pass --api-key or set {ENV_KEY} (Label Studio: Account & Settings → Personal Access Token)"
         )
     _SECRETS.add(api_key)
-    return LabelStudio(base_url=url.rstrip("/"), api_key=api_key, timeout=timeout)
+    return LabelStudio(base_url=url.rstrip("/"), api_key=api_key, timeout=timeout)  # type: ignore[no-untyped-call]
 
 
 def _describe(exc: BaseException) -> str:
@@ -125,13 +125,14 @@ class Studio:
         """A project id from its number or its exact title; None when there is none."""
         if name_or_id.isdigit():
             try:
-                return int(self.client.projects.get(id=int(name_or_id)).id)
+                return int(self.client.projects.get(id=int(name_or_id)).id or 0)
             except ApiError as exc:
                 if exc.status_code != 404:
                     raise LabelStudioError(redact(f"Label Studio: reading project {name_or_id} failed: "
                                                   f"{_describe(exc)}")) from None
-        matches = [p for p in _call("listing projects", lambda: list(self.client.projects.list(title=name_or_id)),
-                                    retries=2) if p.title == name_or_id]
+        listed: list[Any] = _call("listing projects", lambda: list(self.client.projects.list(title=name_or_id)),
+                                  retries=2)
+        matches = [p for p in listed if p.title == name_or_id]
         if len(matches) > 1:
             ids = ", ".join(str(p.id) for p in matches)
             raise LabelStudioError(f"{len(matches)} projects are titled {name_or_id!r} (ids {ids}); pass the id")
@@ -146,7 +147,7 @@ class Studio:
     def create_project(self, title: str, label_config: str, description: str = "") -> int:
         project = _call(f"creating project {title!r}", lambda: self.client.projects.create(
             title=title, label_config=label_config, description=description))
-        return int(project.id)
+        return int(project.id or 0)
 
     def project(self, project_id: int) -> dict[str, Any]:
         return _plain(_call(f"reading project {project_id}", lambda: self.client.projects.get(id=project_id),
@@ -175,7 +176,8 @@ class Studio:
     def tasks(self, project_id: int, *, fields: str = "task_only") -> list[dict[str, Any]]:
         """Every task of the project as ``{"id", "data", ...}`` dicts."""
         def run() -> list[dict[str, Any]]:
-            pager = self.client.tasks.list(project=project_id, fields=fields, page_size=500)  # type: ignore[arg-type]
+            pager: Iterable[Any] = self.client.tasks.list(
+                project=project_id, fields=fields, page_size=500)
             return [_plain(t) for t in pager]
         return _call("listing tasks", run, retries=2)
 
@@ -188,7 +190,7 @@ class Studio:
         """Import one batch of tasks with their predictions; returns the new task ids."""
         out = _call(f"importing {len(tasks)} tasks", lambda: self.client.projects.import_tasks(
             id=project_id, request=tasks, return_task_ids=True))  # type: ignore[arg-type]
-        return list(out.task_ids or [])
+        return list(getattr(out, "task_ids", None) or [])
 
     def import_predictions(self, project_id: int, predictions: list[dict[str, Any]]) -> int:
         """Add predictions to existing tasks (each dict names its ``task``)."""

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -162,7 +162,7 @@ def compare_regions(predicted: Parsed, reviewed: Parsed) -> list[dict[str, Any]]
             "predicted_start": before.start if before else None, "predicted_end": before.end if before else None,
             "reviewed_label": after.label if after else None,
             "reviewed_start": after.start if after else None, "reviewed_end": after.end if after else None,
-            "text": (after or before).text if (after or before) else None,
+            "text": after.text if after else before.text if before else None,
             "rule_ids": ", ".join(before.rules) if before and before.rules else None,
         })
     return rows
@@ -174,13 +174,15 @@ def _reference_prediction(task: Mapping[str, Any], annotation: Mapping[str, Any]
     the project's model version, else the newest."""
     predictions = list(task.get("predictions") or [])
     parent = annotation.get("parent_prediction")
+    chosen: Mapping[str, Any] | None = None
     for pred in predictions:
         if parent is not None and pred.get("id") == parent:
-            return pred
-    for pred in predictions:
-        if pred.get("model_version") == project_version:
-            return pred
-    return max(predictions, key=lambda p: p.get("id") or 0) if predictions else None
+            return dict(pred)
+        if chosen is None and pred.get("model_version") == project_version:
+            chosen = pred
+    if chosen is None and predictions:
+        chosen = max(predictions, key=lambda p: p.get("id") or 0)
+    return chosen
 
 
 def review_rows(task: Mapping[str, Any], annotation: Mapping[str, Any], reviewer: str,
@@ -208,7 +210,7 @@ def review_rows(task: Mapping[str, Any], annotation: Mapping[str, Any], reviewer
     return attributions, regions
 
 
-def reviewed_frames(tasks: list[Mapping[str, Any]], users: Mapping[int, str],
+def reviewed_frames(tasks: Sequence[Mapping[str, Any]], users: Mapping[int, str],
                     project_version: str = "") -> tuple[pl.DataFrame, pl.DataFrame]:
     """Both tables for every non-cancelled annotation of ``tasks``."""
     att_rows: list[dict[str, Any]] = []

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from label_studio_sdk.label_interface import LabelInterface
+from label_studio_sdk.label_interface.interface import LabelInterface
 
 from annotate.errors import AnnotateError, LabelStudioError
 from annotate.labelstudio.client import Studio

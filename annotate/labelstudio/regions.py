@@ -74,9 +74,17 @@ class Rebuilt:
         return region
 
     def signature(self) -> tuple[Any, ...]:
-        span = lambda r: None if r is None else (r.start, r.end)  # noqa: E731
-        return (span(self.cue), span(self.source), self.source_type, self.source_kind, span(self.claim),
-                self.claim.grade if self.claim else None, self.implicit)
+        """What a reviewer can change; equal signatures mean the attribution was kept."""
+        return (_offsets(self.cue), _offsets(self.source), self.source_type, self.source_kind,
+                _offsets(self.claim), self.claim.grade if self.claim else None, self.implicit)
+
+
+def _offsets(region: Region | None) -> tuple[int, int] | None:
+    return None if region is None else (region.start, region.end)
+
+
+def _is_source(region: Region) -> bool:
+    return region.label in cfg.LABEL_TYPES
 
 
 def parse_result(result: Iterable[Mapping[str, Any]]) -> Parsed:
@@ -134,12 +142,11 @@ def _gap(a: Region, b: Region) -> int:
 def assemble(parsed: Parsed) -> list[Rebuilt]:
     """Rebuild attributions from regions and relations, ordered by position in the text."""
     regions = parsed.regions
-    is_source = lambda r: r.label in cfg.LABEL_TYPES  # noqa: E731
     cues = sorted((r for r in regions.values() if r.label == cfg.CUE), key=lambda r: (r.start, r.end))
     out: dict[str, list[tuple[str, str]]] = {}
-    for src, dst, label in parsed.relations:
-        if src in regions and dst in regions:
-            out.setdefault(src, []).append((dst, label))
+    for from_id, dst, label in parsed.relations:
+        if from_id in regions and dst in regions:
+            out.setdefault(from_id, []).append((dst, label))
 
     claim_of: dict[str, str] = {}
     direct_source: dict[str, str] = {}
@@ -147,11 +154,11 @@ def assemble(parsed: Parsed) -> list[Rebuilt]:
         for dst, label in out.get(cue.id, []):
             if label == cfg.CUE_OF and regions[dst].label == cfg.CLAIM and cue.id not in claim_of:
                 claim_of[cue.id] = dst
-            elif label == cfg.CUE_OF and is_source(regions[dst]):
+            elif label == cfg.CUE_OF and _is_source(regions[dst]):
                 direct_source[cue.id] = dst
     sources_of_claim: dict[str, list[str]] = {}
     for region in regions.values():
-        if is_source(region):
+        if _is_source(region):
             for dst, label in out.get(region.id, []):
                 if label == cfg.ATTRIBUTED_TO and regions[dst].label == cfg.CLAIM:
                     sources_of_claim.setdefault(dst, []).append(region.id)
@@ -175,10 +182,10 @@ def assemble(parsed: Parsed) -> list[Rebuilt]:
                 cue_ids.remove(cue_id)
         pairs = sorted(((_gap(regions[c], regions[s]), c, s) for c in cue_ids if c not in has_antecedent
                         for s in free), key=lambda t: t[0])
-        for _, cue_id, src in pairs:
-            if cue_id not in source_of and src not in used:
-                source_of[cue_id] = src
-                used.add(src)
+        for _, cue_id, src_id in pairs:
+            if cue_id not in source_of and src_id not in used:
+                source_of[cue_id] = src_id
+                used.add(src_id)
 
     rebuilt: list[Rebuilt] = []
     index_of_region: dict[str, int] = {}
@@ -191,7 +198,7 @@ def assemble(parsed: Parsed) -> list[Rebuilt]:
             index_of_region.setdefault(src.id, len(rebuilt))
         rebuilt.append(Rebuilt(cue=cue, source=src, claim=claim))
     for region in sorted(regions.values(), key=lambda r: r.start):
-        if is_source(region) and region.id not in used:
+        if _is_source(region) and region.id not in used:
             index_of_region[region.id] = len(rebuilt)
             rebuilt.append(Rebuilt(cue=None, source=region, claim=regions.get(claim_by_source.get(region.id, ""))))
 

@@ -158,7 +158,7 @@ class LocalServer:
                                      headers={"Authorization": f"Token {self.credentials.token}"})
         try:
             with urllib.request.urlopen(req, timeout=5) as resp:
-                return resp.status == 200
+                return bool(resp.status == 200)
         except (urllib.error.URLError, OSError):
             return False
 

@@ -25,7 +25,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from label_studio_sdk.label_interface import LabelInterface
+from label_studio_sdk.label_interface.interface import LabelInterface
 
 from annotate.labelstudio import config as cfg
 from annotate.records import Attribution, DocumentResult
@@ -228,7 +228,7 @@ def check_prediction(prediction: Mapping[str, Any], text: str, interface: LabelI
             problems.append(
                 f"region {item.get('id')}: text {value.get('text')!r} != text[{start}:{end}] {text[start:end]!r}"
             )
-    errors = interface.validate_prediction(dict(prediction), return_errors=True)
+    errors = interface.validate_prediction(dict(prediction), return_errors=True)  # type: ignore[no-untyped-call]
     if errors:
         problems.extend(str(e) for e in errors)
     return problems
