@@ -84,3 +84,14 @@ def test_report_counts_exactly_that_change() -> None:
     named = labels[cfg.SOURCE_NAMED]
     assert named["true_positives"] == named["predicted"] - 1 and named["recall"] < 1.0  # 1 added, 1 flipped
     assert labels[cfg.CUE]["precision"] == 1.0 and labels[cfg.CUE]["recall"] == 12 / 13
+
+
+def test_reviewed_table_starts_with_the_attributions_columns() -> None:
+    from annotate.export import model_schema
+    from annotate.records import Attribution
+
+    reviewed, _ = _frames()
+    names = model_schema(Attribution).names
+    assert reviewed.columns[:len(names)] == names
+    assert {"reviewer", "task_id", "annotation_id", "lead_time", "review", "cue_review", "source_review",
+            "claim_review", "rule_id", "outlet"} <= set(reviewed.columns)
