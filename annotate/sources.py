@@ -62,15 +62,28 @@ def _starts_with_lexicon(pack: CompiledPack, name: str, text: str) -> int:
 
 
 def trim(text: str, start: int, end: int, pack: CompiledPack) -> tuple[int, int]:
-    """Drop punctuation and trailing stop words the slot may have taken in."""
+    """Drop punctuation, trailing stop words, and an addressee the slot may have taken in
+    (``جاستن ترودو للرئيس الأمريكي``، ``مصدر أمني لوكالة تونس``)."""
     while start < end and text[start] in _TRIM:
         start += 1
     while end > start and text[end - 1] in _TRIM:
         end -= 1
     tokens = _tokens(text, start, end)
+    for i in range(1, len(tokens)):
+        if _is_addressee(text[tokens[i][0]:tokens[i][1]], pack):
+            tokens = tokens[:i]
+            break
     while len(tokens) > 1 and _in_lexicon(pack, "ner_stop_words", text[tokens[-1][0]:tokens[-1][1]]):
         tokens.pop()
     return (tokens[0][0], tokens[-1][1]) if tokens else (start, end)
+
+
+def _is_addressee(word: str, pack: CompiledPack) -> bool:
+    """``للرئيس``، ``لوكالة``، ``لرويترز``: the person or outlet spoken to, not a part of the source."""
+    if not word.startswith("ل") or len(word) < 4:
+        return False
+    rest = "ال" + word[2:] if word.startswith("لل") else word[1:]
+    return any(_in_lexicon(pack, name, rest) for name in _ADDRESSEE_HEADS)
 
 
 def split_role(text: str, start: int, end: int, pack: CompiledPack) -> tuple[tuple[int, int], tuple[int, int] | None]:
@@ -89,13 +102,18 @@ def split_role(text: str, start: int, end: int, pack: CompiledPack) -> tuple[tup
         word = text[s:e]
         after_definite = previous.startswith("ال") or _in_lexicon(pack, "countries", previous) \
             or _in_lexicon(pack, "capitals", previous)
+        bare = word[1:] if word.startswith("و") else word
         if after_definite and not word.startswith(_NAME_NOT_START) and word not in _TITLE_LINKS \
-                and not _in_lexicon(pack, "role_heads", word):
+                and not any(_in_lexicon(pack, name, w) for name in _NOT_NAMES for w in (word, bare)):
             role_end = tokens[i - 1][1] if i else start + head_len
             return (s, end), (start, role_end)
         previous = word
     return (start, end), None
 
+
+# words that cannot open a person's name after a title: an object or a place follows instead
+_NOT_NAMES = ("role_heads", "countries", "capitals", "organizations", "org_heads", "nationality_adjectives")
+_ADDRESSEE_HEADS = ("role_heads", "media_heads", "agencies")
 
 _COMMA = regex.compile(r"\s*[،,]\s*")
 _NAME_NOT_START = ("ال", "ل", "ب", "وال", "فال", "بال", '"', "(")
