@@ -2,12 +2,19 @@
 
 Started once, on 127.0.0.1 and a free port, with a fresh data folder, by the same
 :class:`LocalServer` that ``annotate ls serve`` uses; stopped when the session ends.
-The first start on an empty folder takes ~30 s (database migrations), a restart ~4 s.
+
+The first start on an empty folder takes ~30 s (database migrations); a start on a
+copy of an already migrated folder ~4 s. So the first session keeps a pristine copy
+(taken right after start-up, before any test writes) in ``.ls-data/test-template/``
+(git-ignored), and later sessions start from a fresh copy of it. A newer Label Studio
+simply migrates the copy forward.
 """
 
 from __future__ import annotations
 
+import shutil
 import socket
+import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +26,22 @@ from annotate.labelstudio.server import LocalServer, find_label_studio
 
 REPO = Path(__file__).resolve().parents[2]
 OUTPUT = REPO / "test-output"
+
+
+TEMPLATE = REPO / ".ls-data" / "test-template"
+DB = "label_studio.sqlite3"
+
+
+def copy_data_dir(src: Path, dst: Path) -> None:
+    """Copy a Label Studio data folder, the database through SQLite's online backup so
+    the copy is consistent even while a server is using the original."""
+    tmp = dst.with_name(dst.name + ".tmp")
+    shutil.rmtree(tmp, ignore_errors=True)
+    shutil.copytree(src, tmp, ignore=shutil.ignore_patterns(f"{DB}*", "*.log"))
+    with sqlite3.connect(src / DB) as source, sqlite3.connect(tmp / DB) as target:
+        source.backup(target)
+    shutil.rmtree(dst, ignore_errors=True)
+    tmp.rename(dst)
 
 
 def _free_port() -> int:
@@ -50,10 +73,17 @@ def ls_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     if binary is None:
         pytest.skip("label-studio is not installed: create .venv-ls/ (see .ci/run) or set LABEL_STUDIO_BIN")
     data = tmp_path_factory.mktemp("ls-data")
+    fresh = not (TEMPLATE / DB).exists()
+    if not fresh:
+        shutil.rmtree(data)
+        shutil.copytree(TEMPLATE, data)
     server = LocalServer(data, _free_port(), binary=binary)
     try:
         seconds = server.start()
-        print(f"\nLabel Studio started in {seconds:.1f} s at {server.url} (data {data})")
+        print(f"\nLabel Studio started in {seconds:.1f} s at {server.url} "
+              f"({'fresh data folder' if fresh else 'copy of ' + str(TEMPLATE)})")
+        if fresh:
+            copy_data_dir(data, TEMPLATE)
         yield LiveServer(server, seconds)
     finally:
         server.stop()

@@ -8,10 +8,8 @@ instead of ~30 s, and the copy keeps the admin login and token.
 from __future__ import annotations
 
 import json
-import shutil
 import signal
 import socket
-import sqlite3
 import subprocess
 import sys
 import time
@@ -25,18 +23,9 @@ from annotate.labelstudio.client import Studio, connect
 from annotate.labelstudio.serve import SAMPLE_PROJECT
 from annotate.labelstudio.server import CREDENTIALS_FILE
 
-from .conftest import LiveServer
+from .conftest import LiveServer, copy_data_dir
 
 pytestmark = pytest.mark.labelstudio
-
-DB = "label_studio.sqlite3"
-
-
-def _copy_data_dir(src: Path, dst: Path) -> None:
-    shutil.copytree(src, dst, ignore=shutil.ignore_patterns(f"{DB}*", "*.log"))
-    with sqlite3.connect(src / DB) as source, sqlite3.connect(dst / DB) as target:
-        source.backup(target)
-
 
 def _free_port() -> int:
     with socket.socket() as s:
@@ -46,7 +35,7 @@ def _free_port() -> int:
 
 def test_serve_pushes_the_sample_prints_the_login_and_stops_on_ctrl_c(ls_server: LiveServer, tmp_path: Path) -> None:
     data = tmp_path / "ls-data"
-    _copy_data_dir(ls_server.server.data_dir, data)
+    copy_data_dir(ls_server.server.data_dir, data)
     port = _free_port()
     proc = subprocess.Popen([sys.executable, "-m", "annotate", "ls", "serve", "--data-dir", str(data),
                              "--port", str(port)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
