@@ -22,7 +22,7 @@ from annotate.sentences import split_sentences
 def annotate_text(text: str, pack: CompiledPack, doc_id: str = "doc") -> DocumentResult:
     """Find every attribution in ``text`` with ``pack``."""
     norm = normalise(text)
-    furniture = find_furniture(norm.text, pack.furniture, pack.timeout)
+    furniture = find_furniture(norm.text, pack)
     matchable = blank(norm.text, furniture)
     sentences = split_sentences(matchable)
     warnings: list[str] = []

@@ -12,24 +12,25 @@ from collections.abc import Sequence
 
 import regex
 
-from annotate.pack import CompiledFurniture
+from annotate.pack import CompiledPack
 
 _LINE = regex.compile(r"[^\n]+")
 
 
-def find_furniture(normalised: str, rules: Sequence[CompiledFurniture], timeout: float) -> list[tuple[int, int, str]]:
+def find_furniture(normalised: str, pack: CompiledPack) -> list[tuple[int, int, str]]:
     """(start, end, rule id) of every furniture line, in normalised offsets."""
+    if pack.furniture_any is None:
+        return []
     found = []
     for m in _LINE.finditer(normalised):
         line = m.group()
         if len(line) > 300 or not line.strip():
             continue  # furniture is short; long lines are prose
-        for rule in rules:
-            if rule.regex.fullmatch(line, timeout=timeout):
-                start = m.start() + (len(line) - len(line.lstrip()))
-                end = m.end() - (len(line) - len(line.rstrip()))
-                found.append((start, end, rule.id))
-                break
+        hit = pack.furniture_any.fullmatch(line, timeout=pack.timeout)
+        if hit is not None and hit.lastgroup is not None:
+            start = m.start() + (len(line) - len(line.lstrip()))
+            end = m.end() - (len(line) - len(line.rstrip()))
+            found.append((start, end, pack.furniture[int(hit.lastgroup[1:])].id))
     return found
 
 

@@ -78,6 +78,8 @@ class CompiledPack:
     furniture: tuple[CompiledFurniture, ...]
     credibility: CredibilitySettings
     trigger_lexicons: dict[str, frozenset[str]] = field(repr=False)
+    agreement: dict[str, tuple[str, str]] = field(repr=False)  # noun → gender and number tagged in lexicons
+    furniture_any: regex.Pattern[str] | None = field(repr=False)  # every furniture rule as one pattern
     expander: Expander = field(repr=False)
 
     @property
@@ -191,6 +193,24 @@ def _store(pack: CompiledPack, path: Path) -> None:
         pass
 
 
+def _agreement(lexicons: dict[str, CompiledLexicon]) -> dict[str, tuple[str, str]]:
+    """Gender and number written in word lexicons (``{text: …, tags: {gender: f}}``), first one wins."""
+    table: dict[str, tuple[str, str]] = {}
+    for lexicon in lexicons.values():
+        for form in lexicon.forms.values():
+            if (form.gender or form.number) and not lexicon.prefixes:  # verbs and participles agree, not nouns
+                table.setdefault(form.text, (form.gender, form.number))
+    return table
+
+
+def _one_pattern(furniture: list[CompiledFurniture], lists: dict[str, tuple[str, ...]]) -> regex.Pattern[str] | None:
+    """The furniture rules as one alternation: a line is tried once, and the group says which rule."""
+    if not furniture:
+        return None
+    source = "|".join(f"(?P<f{i}>{rule.regex.pattern})" for i, rule in enumerate(furniture))
+    return regex.compile(source, regex.V1 | regex.UNICODE, ignore_unused=True, **lists)
+
+
 def _compile(source: PackSource, problems: list[RuleProblem]) -> CompiledPack | None:
     lexicons: dict[str, CompiledLexicon] = {}
     for name in source.lexicons:
@@ -254,5 +274,6 @@ def _compile(source: PackSource, problems: list[RuleProblem]) -> CompiledPack | 
         content_hash=digest.hexdigest(), timeout=source.meta.timeout_ms / 1000, root=source.root,
         lexicons=lexicons, rules=tuple(rules), kind_rules=tuple(kind_rules), furniture=tuple(furniture),
         credibility=credibility, trigger_lexicons={k: frozenset(v) for k, v in first_words.items()},
+        agreement=_agreement(lexicons), furniture_any=_one_pattern(furniture, lists),
         expander=expander,
     )

@@ -199,11 +199,10 @@ def agreement(phrase: str, kind: SourceKind, cue_gender: str, cue_number: str,
 
 
 def _tagged(pack: CompiledPack, word: str) -> tuple[str, str]:
-    for lexicon in pack.lexicons.values():
-        form = lexicon.forms.get(word) or (lexicon.forms.get(word[2:]) if word.startswith("ال") else None)
-        if form is not None and (form.gender or form.number):
-            return form.gender, form.number
-    return "", ""
+    found = pack.agreement.get(word)
+    if found is None and word.startswith("ال"):
+        found = pack.agreement.get(word[2:])
+    return found or ("", "")
 
 
 def describe(text: str, start: int, end: int, sentence_end: int, cue_gender: str, cue_number: str,
