@@ -6,18 +6,14 @@ function and prints. No matching, scoring or file-format logic lives here.
 
 from __future__ import annotations
 
-import importlib
-
 import click
 
-# module name -> the click command or group it defines under the same name
-_COMMANDS = {
-    "run": "run",
-    "explain": "explain",
-    "rules": "rules",
-    "eval": "eval_",
-    "ls": "ls",
-}
+from annotate.cli.eval import eval_
+from annotate.cli.explain import explain
+from annotate.cli.ls import ls
+from annotate.cli.rules import rules
+from annotate.cli.run import run
+from annotate.cli.spark import spark
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -31,11 +27,5 @@ def main() -> None:
     """
 
 
-for _module, _attr in _COMMANDS.items():
-    try:
-        _mod = importlib.import_module(f"annotate.cli.{_module}")
-    except ModuleNotFoundError as exc:  # a command still being written is simply absent
-        if exc.name != f"annotate.cli.{_module}":
-            raise
-        continue
-    main.add_command(getattr(_mod, _attr))
+for _command in (run, explain, rules, eval_, ls, spark):
+    main.add_command(_command)
