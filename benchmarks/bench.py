@@ -4,7 +4,10 @@ Every figure comes from a separate subprocess, timed from outside (wall clock, s
 included: what a user waits for), with its CPU time and memory read back from the
 kernel: ``os.wait4`` gives the largest single process's max RSS; a sampler sums the RSS
 of the whole process tree (main process plus workers) every 20 ms for the peak the
-machine must hold. Measured, in this order:
+machine must hold. Everything runs against a copy of ``annotate/`` and ``rules/`` taken
+when the run starts (on ``PYTHONPATH``), so edits made meanwhile don't mix into the
+figures; the commit recorded is the one checked out then (``+dirty`` with local edits).
+Measured, in this order:
 
 - pack load: import, cold compile (``load_pack(cache=False)``) and cached load, each in
   a fresh interpreter;
@@ -36,6 +39,7 @@ import json
 import os
 import platform
 import pstats
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -48,7 +52,9 @@ from typing import Any
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_CORPUS = REPO.parent / "shared" / "corpus" / "news-dev.jsonl"
 RESULTS = REPO / "benchmarks" / "results"
+_ENV: dict[str, str] = dict(os.environ)  # subprocess environment; PYTHONPATH points at the snapshot
 PAGE = os.sysconf("SC_PAGE_SIZE")
+TICKS = os.sysconf("SC_CLK_TCK")
 MB = 1024 * 1024
 
 TARGETS = {  # name: (comparison, bound), from issue 4
@@ -69,6 +75,7 @@ class Measured:
     cpu_s: float  # user + system of the process and every worker it waited for
     max_rss_mb: float  # the largest single process (exact, from wait4)
     peak_tree_rss_mb: float  # the sum over the process tree at its peak (sampled)
+    main_cpu_s: float  # the main process alone (last sample): the part workers cannot share
     articles: int = 0
     characters: int = 0
     output: dict[str, Any] = field(default_factory=dict)
@@ -115,18 +122,30 @@ def _tree_rss(pid: int) -> int:
     return total
 
 
+def _cpu_seconds(pid: int) -> float | None:
+    """User + system CPU seconds of one process so far, from /proc/PID/stat."""
+    try:
+        with open(f"/proc/{pid}/stat") as handle:
+            fields = handle.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / TICKS
+    except (OSError, IndexError, ValueError):
+        return None
+
+
 def measure(name: str, command: list[str], articles: int = 0, characters: int = 0) -> Measured:
     """Run ``command`` from the repository root; fail loudly if it fails."""
     peak = 0
+    main_cpu = 0.0
     done = threading.Event()
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         started = time.perf_counter()
-        proc = subprocess.Popen(command, cwd=REPO, stdout=out, stderr=err)
+        proc = subprocess.Popen(command, cwd=REPO, stdout=out, stderr=err, env=_ENV)
 
         def sample() -> None:
-            nonlocal peak
+            nonlocal peak, main_cpu
             while not done.is_set():
                 peak = max(peak, _tree_rss(proc.pid))
+                main_cpu = _cpu_seconds(proc.pid) or main_cpu
                 done.wait(0.02)
 
         sampler = threading.Thread(target=sample, daemon=True)
@@ -145,6 +164,7 @@ def measure(name: str, command: list[str], articles: int = 0, characters: int = 
     return Measured(name=name, command=command, wall_s=round(wall, 3),
                     cpu_s=round(usage.ru_utime + usage.ru_stime, 3),
                     max_rss_mb=round(usage.ru_maxrss * 1024 / MB, 1), peak_tree_rss_mb=round(peak / MB, 1),
+                    main_cpu_s=round(main_cpu, 2),
                     articles=articles, characters=characters, output=output)
 
 
@@ -211,8 +231,19 @@ print(json.dumps({"import_s": round(t1 - t0, 3), "load_s": round(t2 - t1, 3), "r
 PACK_CACHED = PACK_COLD.replace("load_pack(cache=False)", "load_pack()")
 
 
+def snapshot(target: Path) -> Path:
+    """Copy ``annotate/`` and ``rules/`` as they are now, so edits made during the run don't mix in."""
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
+    for name in ("annotate", "rules"):
+        shutil.copytree(REPO / name, target / name, ignore=ignore)
+    _ENV["PYTHONPATH"] = os.pathsep.join(filter(None, [str(target), os.environ.get("PYTHONPATH")]))
+    sys.path.insert(0, str(target))
+    return target
+
+
 def pack_load() -> dict[str, Any]:
-    subprocess.run(_python("-c", "from annotate.pack import load_pack; load_pack()"), cwd=REPO, check=True)
+    subprocess.run(_python("-c", "from annotate.pack import load_pack; load_pack()"), cwd=REPO, check=True,
+                   env=_ENV)
     cold = measure("pack load, cold compile", _python("-c", PACK_COLD))
     cached = measure("pack load, cached", _python("-c", PACK_CACHED))
     return {"import_s": cached.output["import_s"], "cold_compile_s": cold.output["load_s"],
@@ -268,7 +299,7 @@ def profile_engine(corpus: Path, limit: int) -> dict[str, Any]:
 
 # --- report -----------------------------------------------------------------------
 
-def ratios(m: dict[str, Measured], pack: dict[str, Any]) -> dict[str, float]:
+def ratios(m: dict[str, Measured], pack: dict[str, Any], workers: int) -> dict[str, float]:
     out = {
         "annotate_1w_over_peer_1w": m["annotate_1w"].articles_per_s / m["peer_1w"].articles_per_s,
         "annotate_all_over_annotate_1w": m["annotate_all"].articles_per_s / m["annotate_1w"].articles_per_s,
@@ -278,6 +309,9 @@ def ratios(m: dict[str, Measured], pack: dict[str, Any]) -> dict[str, float]:
         # CPU seconds are steadier than wall time on a machine others are using too
         "annotate_1w_over_peer_1w_by_cpu": m["peer_1w"].cpu_s / m["annotate_1w"].cpu_s,
         "annotate_all_cores_busy": m["annotate_all"].cpu_s / m["annotate_all"].wall_s,  # CPU s per wall s
+        # the speed-up N idle cores could give: all CPU spread over N, but never below the main process's own
+        "annotate_all_over_1w_cpu_bound": m["annotate_1w"].cpu_s / max(m["annotate_all"].cpu_s / workers,
+                                                                      m["annotate_all"].main_cpu_s),
         "pack_load_cached_s": pack["cached_s"],
         "pack_load_cold_s": pack["cold_compile_s"],
     }
@@ -295,10 +329,10 @@ def verdicts(values: dict[str, float]) -> dict[str, bool]:
 def print_report(m: dict[str, Measured], pack: dict[str, Any], values: dict[str, float],
                  passed: dict[str, bool], profile: dict[str, Any] | None) -> None:
     print(f"\n{'measurement':<34} {'wall s':>8} {'articles/s':>11} {'chars/s':>11} {'CPU s':>8} "
-          f"{'peak tree MB':>13} {'max proc MB':>12}")
+          f"{'main CPU s':>10} {'peak tree MB':>13} {'max proc MB':>12}")
     for item in m.values():
         print(f"{item.name:<34} {item.wall_s:>8.2f} {item.articles_per_s:>11,.1f} {item.characters_per_s:>11,.0f} "
-              f"{item.cpu_s:>8.2f} {item.peak_tree_rss_mb:>13,.1f} {item.max_rss_mb:>12,.1f}")
+              f"{item.cpu_s:>8.2f} {item.main_cpu_s:>10.2f} {item.peak_tree_rss_mb:>13,.1f} {item.max_rss_mb:>12,.1f}")
     print(f"\npack load: import {pack['import_s']:.3f} s, cold compile {pack['cold_compile_s']:.3f} s, "
           f"cached {pack['cached_s']:.3f} s")
     print("\ntargets (issue 4)")
@@ -341,8 +375,10 @@ def main() -> None:
         raise SystemExit(f"no corpus at {args.corpus}; pass --corpus PATH")
 
     load_before = os.getloadavg()
+    commit = git_commit()
     with tempfile.TemporaryDirectory(prefix="annotate-bench-") as tmp_name:
         tmp = Path(tmp_name)
+        snapshot(tmp / "src")
         corpus = subset(args.corpus, tmp / "corpus.jsonl", args.limit) if args.limit else args.corpus
         articles, characters = corpus_stats(corpus)
         print(f"corpus {corpus if not args.limit else args.corpus}: {articles:,} articles, {characters:,} characters; "
@@ -376,11 +412,10 @@ def main() -> None:
                                                  characters * args.repeat))
         profile = profile_engine(corpus, args.profile) if args.profile else None
 
-    values = ratios(m, pack)
+    values = ratios(m, pack, args.workers)
     passed = verdicts(values)
     print_report(m, pack, values, passed, profile)
 
-    commit = git_commit()
     now = datetime.datetime.now(datetime.timezone.utc)
     result = {
         "date": now.isoformat(timespec="seconds"), "git_commit": commit,
