@@ -179,13 +179,15 @@ def _resolve_back_reference(drafts: list[Draft], index: int, pack: CompiledPack)
     draft = drafts[index]
     assert draft.source is not None
     head_lexicons = _head_lexicons(draft.source.head, pack)
-    for earlier in range(index - 1, -1, -1):
+    window = [earlier for earlier in range(index - 1, -1, -1)
+              if drafts[earlier].source is not None
+              and draft.cand.sentence - drafts[earlier].cand.sentence <= _ANTECEDENT_REACH]
+    # the same head word first (المنظمة → منظمة …), then a head of the same lexicon (المصادر → مصدر …)
+    same_head = [e for e in window if drafts[e].source.head == draft.source.head]  # type: ignore[union-attr]
+    same_lexicon = [e for e in window if head_lexicons & _head_lexicons(drafts[e].source.head, pack)]  # type: ignore[union-attr]
+    for earlier in same_head[:1] or same_lexicon[:1]:
         other = drafts[earlier]
-        if other.source is None or draft.cand.sentence - other.cand.sentence > _ANTECEDENT_REACH:
-            continue
-        same_head = other.source.head == draft.source.head
-        if same_head or (head_lexicons & _head_lexicons(other.source.head, pack)):
-            draft.antecedent = earlier
-            draft.kind = other.kind
-            draft.source = replace(draft.source, specific=other.source.specific)
-            return
+        assert other.source is not None
+        draft.antecedent = earlier
+        draft.kind = other.kind
+        draft.source = replace(draft.source, specific=other.source.specific)
