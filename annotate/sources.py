@@ -170,11 +170,25 @@ def apposition_role(text: str, end: int, sentence_end: int, pack: CompiledPack) 
 
 
 def classify(phrase: str, pack: CompiledPack) -> tuple[SourceKind, str]:
-    """Kind of a (normalised) source phrase by the pack's ordered source_kinds rules."""
-    for rule in pack.kind_rules:
-        if rule.regex.search(phrase, timeout=pack.timeout):
-            return rule.kind, rule.id
+    """Kind of a (normalised) source phrase by the pack's ordered source_kinds rules.
+
+    A phrase that kept the ل of ``وفقا لـ`` is typed without it: ``للوزارة`` is
+    ``الوزارة``, ``لوكالة`` is ``وكالة`` (and a name such as ``لوفاتو`` falls through to
+    a person either way).
+    """
+    for candidate in _without_lam(phrase):
+        for rule in pack.kind_rules:
+            if rule.regex.search(candidate, timeout=pack.timeout):
+                return rule.kind, rule.id
     return SourceKind.person, "default.person"
+
+
+def _without_lam(phrase: str) -> tuple[str, ...]:
+    if phrase.startswith("لل"):
+        return ("ال" + phrase[2:],)
+    if phrase.startswith("ل") and len(phrase) > 3:
+        return (phrase, phrase[1:])
+    return (phrase,)
 
 
 def agreement(phrase: str, kind: SourceKind, cue_gender: str, cue_number: str,
