@@ -68,7 +68,7 @@ def _print_summary(summary: pipeline.RunSummary) -> None:
         ("attributions", f"{summary.attributions:,}"),
         ("time", f"{summary.seconds:,.1f} s, {summary.articles_per_second:,.0f} articles/s, "
                  f"{summary.workers} worker{'s' if summary.workers != 1 else ''}"),
-        *summary.tables.items(),
+        *(("wrote", str(path)) for path in summary.tables.values()),
     ]
     width = max(len(name) for name, _ in rows)
     for name, value in rows:
