@@ -13,8 +13,9 @@ from dataclasses import dataclass
 
 from annotate.pack import CompiledPack
 from annotate.records import Credibility, SourceKind, type_of_kind
+from annotate.rules.schema import DEFAULT_SCORES, Grade
 
-_DEFAULT_GRADES = {
+_DEFAULT_GRADES: dict[SourceKind, Grade] = {
     SourceKind.person: "A", SourceKind.role: "A", SourceKind.organization: "B",
     SourceKind.government: "B", SourceKind.document: "B", SourceKind.media: "C",
     SourceKind.unnamed_source: "D", SourceKind.unnamed_official: "D", SourceKind.unnamed_media: "D",
@@ -34,7 +35,7 @@ class Origin:
 
 def grade(origin: Origin, claim: str | None, pack: CompiledPack) -> Credibility:
     settings = pack.credibility
-    letter = settings.grade_by_kind.get(origin.kind) or _DEFAULT_GRADES[origin.kind]
+    letter: Grade = settings.grade_by_kind.get(origin.kind) or _DEFAULT_GRADES[origin.kind]
     named = type_of_kind(origin.kind) == "named"
     shown = f" '{origin.text}'" if origin.text else " (implicit, unresolved)"
     reasons = [f"origin{shown}: {'named' if named else 'anonymous'} {origin.kind.value} → {letter}"]
@@ -43,15 +44,11 @@ def grade(origin: Origin, claim: str | None, pack: CompiledPack) -> Credibility:
         reasons.append(f"no affiliation or specifics → {letter}")
     for kind, text in origin.relays:
         reasons.append(f"relayed by {kind.value} '{text}'")
-    score = settings.scores.get(letter, _fallback_score(letter))
+    score = settings.scores.get(letter, DEFAULT_SCORES[letter])
     for hedge in hedges_in(claim or "", pack):
         score -= settings.hedge_penalty
         reasons.append(f"hedge '{hedge}' in the claim: −{settings.hedge_penalty:g}")
-    return Credibility(grade=letter, score=round(max(0.0, min(1.0, score)), 4), reasons=reasons)  # type: ignore[arg-type]
-
-
-def _fallback_score(letter: str) -> float:
-    return {"A": 0.9, "B": 0.75, "C": 0.6, "D": 0.4, "E": 0.2}[letter]
+    return Credibility(grade=letter, score=round(max(0.0, min(1.0, score)), 4), reasons=reasons)
 
 
 def hedges_in(claim: str, pack: CompiledPack) -> list[str]:

@@ -36,8 +36,7 @@ def annotate_text(text: str, pack: CompiledPack, doc_id: str = "doc") -> Documen
         sentences=[_span(norm, s, e) for s, e in sentences],
         furniture=[_span(norm, s, e) for s, e, _ in furniture],
         attributions=attributions,
-        lost=[LostCandidate(rule_id=l.candidate.rule.id, reason=l.reason,
-                            **_offsets("cue", norm, *l.candidate.cue)) for l in lost],
+        lost=[_lost(loser.candidate.rule.id, loser.reason, _span(norm, *loser.candidate.cue)) for loser in lost],
         warnings=warnings,
     )
 
@@ -47,16 +46,16 @@ def _span(norm: Normalised, start: int, end: int) -> Span:
     return Span(start=s, end=e, text=norm.original[s:e])
 
 
-def _offsets(prefix: str, norm: Normalised, start: int | None = None, end: int | None = None) -> dict[str, object]:
-    if start is None or end is None:
-        return {f"{prefix}_start": None, f"{prefix}_end": None, f"{prefix}_text": None}
-    s, e = norm.span(start, end)
-    return {f"{prefix}_start": s, f"{prefix}_end": e, f"{prefix}_text": norm.original[s:e]}
+def _optional_span(norm: Normalised, span: tuple[int, int] | None) -> Span | None:
+    return _span(norm, *span) if span is not None else None
 
 
 def _text(norm: Normalised, start: int, end: int) -> str:
-    s, e = norm.span(start, end)
-    return norm.original[s:e]
+    return _span(norm, start, end).text
+
+
+def _lost(rule_id: str, reason: str, cue: Span) -> LostCandidate:
+    return LostCandidate(rule_id=rule_id, reason=reason, cue_start=cue.start, cue_end=cue.end, cue_text=cue.text)
 
 
 def _origin(index: int, drafts: list[Draft], norm: Normalised) -> Origin:
@@ -78,32 +77,34 @@ def _origin(index: int, drafts: list[Draft], norm: Normalised) -> Origin:
 
 def _record(index: int, draft: Draft, drafts: list[Draft], norm: Normalised, matchable: str,
             pack: CompiledPack, doc_id: str) -> Attribution:
-    source = draft.source
-    claim = draft.claim
-    credibility = grade(_origin(index, drafts, norm), matchable[claim[0]:claim[1]] if claim else None, pack)
-    antecedent_text = None
-    if draft.antecedent is not None:
-        ante = drafts[draft.antecedent].source
-        antecedent_text = _offsets("x", norm, ante.start, ante.end)["x_text"] if ante else None
-    role = _offsets("x", norm, *source.role)["x_text"] if source and source.role else None
-    reasons = credibility.reasons + ([draft.note] if draft.note else [])
+    cue = _span(norm, *draft.cand.cue)
+    source = _optional_span(norm, (draft.source.start, draft.source.end) if draft.source else None)
+    role = _optional_span(norm, draft.source.role if draft.source else None)
+    claim = _optional_span(norm, draft.claim)
+    antecedent = drafts[draft.antecedent].source if draft.antecedent is not None else None
+    claim_matchable = matchable[draft.claim[0]:draft.claim[1]] if draft.claim else None
+    credibility = grade(_origin(index, drafts, norm), claim_matchable, pack)
     return Attribution(
         doc_id=doc_id,
         attribution_id=index,
         sentence_index=draft.cand.sentence,
-        **_offsets("cue", norm, *draft.cand.cue),
-        **_offsets("source", norm, source.start if source else None, source.end if source else None),
-        source_role=role,
+        cue_start=cue.start, cue_end=cue.end, cue_text=cue.text,
+        source_start=source.start if source else None,
+        source_end=source.end if source else None,
+        source_text=source.text if source else None,
+        source_role=role.text if role else None,
         source_type=type_of_kind(draft.kind),
         source_kind=draft.kind,
         implicit=draft.implicit,
         antecedent_id=draft.antecedent,
-        antecedent_text=antecedent_text,
+        antecedent_text=_text(norm, antecedent.start, antecedent.end) if antecedent else None,
         origin_id=draft.origin,
-        **_offsets("claim", norm, claim[0] if claim else None, claim[1] if claim else None),
+        claim_start=claim.start if claim else None,
+        claim_end=claim.end if claim else None,
+        claim_text=claim.text if claim else None,
         credibility_grade=credibility.grade,
         credibility_score=credibility.score,
-        credibility_reasons=reasons,
+        credibility_reasons=credibility.reasons + ([draft.note] if draft.note else []),
         rule_id=draft.cand.rule.id,
         pack_version=pack.model_version,
     )

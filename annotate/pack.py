@@ -18,7 +18,7 @@ from pathlib import Path
 import regex
 
 from annotate.errors import RulePackError, RuleProblem
-from annotate.rules.compiler import CompiledLexicon, Expander, compile_lexicon, compile_regex, trie_pattern
+from annotate.rules.compiler import CompiledLexicon, Expander, compile_lexicon, compile_regex
 from annotate.rules.loader import Located, PackSource, pack_files, read_pack
 from annotate.rules.schema import CredibilitySettings, FurnitureRule, Rule, SourceKindRule
 from annotate.records import SourceKind

@@ -145,7 +145,8 @@ def apposition_name(text: str, end: int, sentence_end: int, pack: CompiledPack) 
     return None
 
 
-def trailing_role(text: str, start: int, end: int, pack: CompiledPack) -> tuple[tuple[int, int], tuple[int, int] | None]:
+def trailing_role(text: str, start: int, end: int,
+                  pack: CompiledPack) -> tuple[tuple[int, int], tuple[int, int] | None]:
     """A name followed by its title without a comma: ``يواخيم لوف المدير الفني للمنتخب``."""
     tokens = _tokens(text, start, end)
     for i in range(1, len(tokens)):

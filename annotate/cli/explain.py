@@ -58,20 +58,21 @@ def _describe(a: Attribution) -> list[str]:
     if a.origin_id is not None:
         lines.append(f"  relays  #{a.origin_id}")
     lines.append(f"  claim   {_span(a.claim_start, a.claim_end, a.claim_text)}")
-    lines.append(f"  grade   {a.credibility_grade} ({a.credibility_score:.2f}): " + escape("; ".join(a.credibility_reasons)))
+    reasons = escape("; ".join(a.credibility_reasons))
+    lines.append(f"  grade   {a.credibility_grade} ({a.credibility_score:.2f}): {reasons}")
     return lines
 
 
 def print_explanation(console: Console, result: DocumentResult) -> None:
     for span in result.furniture:
-        console.print(f"[dim]furniture[/] " + escape(f"{span.text} [{span.start}:{span.end}]"))
+        console.print("[dim]furniture[/] " + escape(f"{span.text} [{span.start}:{span.end}]"))
     if not result.attributions:
         console.print("no attribution found")
     for attribution in result.attributions:
         for line in _describe(attribution):
             console.print(line)
     for lost in result.lost:
-        console.print("[dim]lost[/] " + escape(f"{lost.rule_id} on {lost.cue_text!r} [{lost.cue_start}:{lost.cue_end}]: "
-                                                 f"{lost.reason}"))
+        where = f"[{lost.cue_start}:{lost.cue_end}]"
+        console.print("[dim]lost[/] " + escape(f"{lost.rule_id} on {lost.cue_text!r} {where}: {lost.reason}"))
     for warning in result.warnings:
         console.print("[yellow]warning[/] " + escape(warning))

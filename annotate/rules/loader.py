@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
+from pydantic_core import ErrorDetails
 import yaml
 from yaml.nodes import MappingNode, Node, SequenceNode
 
@@ -162,7 +163,7 @@ def _problems_from(exc: ValidationError, data: Any, tree: Node | None, shown: st
     return problems
 
 
-def _explain(err: dict[str, Any]) -> str:
+def _explain(err: ErrorDetails) -> str:
     kind = err["type"]
     if kind == "extra_forbidden":
         return "unknown key; check its spelling against rules/README.md"

@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from annotate.records import SourceKind, SourceType
 
 Grade = Literal["A", "B", "C", "D", "E"]
+DEFAULT_SCORES: dict[Grade, float] = {"A": 0.9, "B": 0.75, "C": 0.6, "D": 0.4, "E": 0.2}
 RULE_ID = r"^[a-z0-9][a-z0-9_.-]*$"
 NAME = r"^[a-z][a-z0-9_]*$"
 
@@ -90,7 +91,7 @@ class FurnitureRule(_Strict):
 
 
 class CredibilitySettings(_Strict):
-    scores: dict[Grade, float] = Field(default_factory=lambda: {"A": 0.9, "B": 0.75, "C": 0.6, "D": 0.4, "E": 0.2})
+    scores: dict[Grade, float] = Field(default_factory=lambda: dict(DEFAULT_SCORES))
     grade_by_kind: dict[SourceKind, Grade] = Field(default_factory=dict)
     vague_grade: Grade = Field(default="E", description="Grade of an anonymous source with no affiliation or specifics")
     hedges: str | None = Field(default=None, description="Name of the lexicon of hedge words")
