@@ -164,9 +164,10 @@ def prediction_result(text: str, attributions: list[Attribution]) -> list[Region
         source = None
         if not att.implicit and att.source_start is not None and att.source_end is not None:
             source = region("s", att, att.source_start, att.source_end, cfg.SOURCE_LABELS[att.source_type])
+            if source not in source_ids.values():  # one kind per region, even when shared
+                result.append(_choices(source, text, att.source_start, att.source_end,
+                                       cfg.KIND, [att.source_kind.value]))
             source_ids[att.attribution_id] = source
-            result.append(_choices(source, text, att.source_start, att.source_end,
-                                   cfg.KIND, [att.source_kind.value]))
         if claim is not None:
             relations.append(_relation(cue, claim, cfg.CUE_OF))
             if source is not None:

@@ -92,3 +92,18 @@ def test_task_data_keeps_json_values_and_stringifies_others() -> None:
 
     data = task_data("d1", "نص", {"date": datetime.date(2026, 1, 2), "outlet": "BBC", "doc_id": "ignored"})
     assert data == {"text": "نص", "doc_id": "d1", "date": "2026-01-02", "outlet": "BBC"}
+
+
+def test_a_source_shared_by_two_attributions_is_one_region_with_one_kind(interface: LabelInterface) -> None:
+    text, doc = seed_text(), seed_result()
+    first = doc.attributions[6]  # ترى مصادر مطلعة
+    twin = first.model_copy(update={"attribution_id": 12, "cue_start": doc.attributions[5].cue_start,
+                                    "cue_end": doc.attributions[5].cue_end})
+    result = build_prediction(text, [first, twin], "v1")["result"]
+    kinds = [i for i in result if i.get("from_name") == cfg.KIND]
+    assert len(kinds) == 1 and kinds[0]["id"] == "s6"
+    assert check_prediction({"result": result}, text, interface) == []
+    # read back, the source goes to the attribution whose number it carries
+    rebuilt = assemble(parse_result(result))
+    assert [(a.cue.id if a.cue else None, a.source.id if a.source else None) for a in rebuilt] == [
+        ("c12", None), ("c6", "s6")]
