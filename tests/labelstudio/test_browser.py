@@ -13,9 +13,11 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+import polars as pl
 import pytest
 
 from annotate.labelstudio import config as cfg
+from annotate.labelstudio.pull import pull
 from annotate.labelstudio.push import push
 
 from .conftest import REPO, LiveServer
@@ -40,7 +42,7 @@ def seed_task(ls_server: LiveServer, pack: Any, tmp_path_factory: pytest.TempPat
 
 
 def test_highlights_are_the_predicted_spans_right_to_left(ls_server: LiveServer, seed_task: dict[str, Any],
-                                                         output_dir: Path) -> None:
+                                                         output_dir: Path, tmp_path: Path) -> None:
     if not CHROMIUM.exists():
         pytest.skip("Debian chromium is not installed (apt-get install -y chromium fonts-noto-core)")
     sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed (pip install playwright)")
@@ -79,6 +81,9 @@ def test_highlights_are_the_predicted_spans_right_to_left(ls_server: LiveServer,
                 .map(i => (i.closest('label') || i).textContent || i.value)""")
             panel = page.evaluate("() => document.body.innerText")
             page.screenshot(path=str(output_dir / "labelstudio-seed-review.png"), full_page=True)
+            # the reviewer accepts everything as predicted
+            page.get_by_role("button", name="Submit").click()
+            page.wait_for_timeout(2500)
         finally:
             browser.close()
     shown: dict[str, str] = {}
@@ -91,4 +96,9 @@ def test_highlights_are_the_predicted_spans_right_to_left(ls_server: LiveServer,
     assert direction == ["rtl", "right"]
     assert any(c.startswith(kind) for c in checked), checked
     assert "Source kind" in panel and "Credibility grade" not in panel
+    # submitted in the UI, the review keeps the prediction's region ids: pull calls every attribution kept
+    pulled = pull(ls_server.studio(), "browser", tmp_path)
+    reviewed = pl.read_parquet(pulled.reviewed_path)
+    assert pulled.annotations == 1 and reviewed.height == len([r for r in spans if r.startswith("c")])
+    assert set(reviewed["review"]) == {"kept"} and set(reviewed["reviewer"]) == {creds.email}
     assert (output_dir / "labelstudio-seed-review.png").stat().st_size > 10_000
