@@ -88,6 +88,7 @@ def profile_document(result: DocumentResult, pack_version: str) -> DocumentProfi
     total = len(attributions)
     return DocumentProfile(
         doc_id=result.doc_id,
+        warnings=list(result.warnings),
         characters=result.text_length,
         sentences=len(result.sentences),
         furniture_lines=len(result.furniture),

@@ -165,6 +165,9 @@ class DocumentProfile(BaseModel):
     grade_C: int = 0
     grade_D: int = 0
     grade_E: int = 0
+    warnings: list[str] = Field(
+        default_factory=list, description="What the engine stopped or skipped here, e.g. a rule past its time budget"
+    )
     pack_version: str
 
 

@@ -61,3 +61,8 @@ def test_empty_document_has_no_anonymous_share() -> None:
 def test_source_key_folds_diacritics_hamza_and_punctuation() -> None:
     assert source_key("مصادرُ مُطّلِعة،") == source_key("مصادر مطلعه")
     assert source_key("وكالة «الأنباء»") == "وكاله الانباء"
+
+
+def test_engine_warnings_reach_the_document_row() -> None:
+    stopped = result([]).model_copy(update={"warnings": ["rule 'x' was stopped after 200 ms on sentence 3"]})
+    assert profile_document(stopped, "p-1").warnings == ["rule 'x' was stopped after 200 ms on sentence 3"]
