@@ -64,5 +64,5 @@ def test_source_key_folds_diacritics_hamza_and_punctuation() -> None:
 
 
 def test_engine_warnings_reach_the_document_row() -> None:
-    stopped = result([]).model_copy(update={"warnings": ["rule 'x' was stopped after 200 ms on sentence 3"]})
+    stopped = result("قال.", []).model_copy(update={"warnings": ["rule 'x' was stopped after 200 ms on sentence 3"]})
     assert profile_document(stopped, "p-1").warnings == ["rule 'x' was stopped after 200 ms on sentence 3"]
