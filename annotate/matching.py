@@ -92,6 +92,8 @@ def find_candidates(text: str, sentences: list[Span], pack: CompiledPack,
             try:
                 if rule.cue_first and rule.cue_lexicons:
                     for start, lexicons in here:
+                        if rule.source_before_cue and start - s_start < 2:
+                            continue  # no room for a subject before a cue that opens the sentence
                         if lexicons & rule.cue_lexicons:
                             m = rule.regex.match(sentence, start - s_start, timeout=pack.timeout)
                             if m is not None:

@@ -46,6 +46,10 @@ class CompiledRule:
     def implicit(self) -> bool:
         return "source" not in self.slots
 
+    @property
+    def source_before_cue(self) -> bool:
+        return not self.implicit and self.slots.index("source") < self.slots.index("cue")
+
 
 @dataclass(frozen=True)
 class CompiledKindRule:
