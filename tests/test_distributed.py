@@ -20,6 +20,8 @@ from annotate import pipeline  # noqa: E402
 from annotate import spark as runner  # noqa: E402
 from annotate.pack import load_pack  # noqa: E402
 
+pytestmark = pytest.mark.filterwarnings("ignore:PySpark does not yet fully support pandas:FutureWarning")
+
 SAMPLES = Path(__file__).resolve().parent.parent / "samples" / "articles.jsonl"
 TABLES = ("attributions", "documents", "errors")
 
@@ -116,8 +118,12 @@ def test_spark_records_corrupted_and_duplicate_lines(outputs: tuple[Path, Path, 
     assert summary.failed == 2 and summary.annotated == summary.articles_read - 2
 
 
-def test_spark_rejects_an_unknown_partition_field(spark: Any, corpus: Path, tmp_path: Path) -> None:
-    from annotate.errors import InputError
+def test_cli_spark_rejects_an_unknown_partition_field(spark: Any, corpus: Path, tmp_path: Path) -> None:
+    from click.testing import CliRunner
 
-    with pytest.raises(InputError, match="carried fields are: .*outlet"):
-        runner.run([str(corpus)], tmp_path / "out", partition_by="city", pack=load_pack(), spark=spark)
+    from annotate.cli.spark import spark as command
+
+    result = CliRunner().invoke(command, [str(corpus), "--out", str(tmp_path / "out"), "--partition-by", "city"])
+    assert result.exit_code == 1
+    assert "Error: --partition-by 'city' is not a field of the input; carried fields are:" in result.output
+    assert "outlet" in result.output and not (tmp_path / "out").exists()
