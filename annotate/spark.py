@@ -87,8 +87,8 @@ def list_inputs(spark: SparkSession, paths: Iterable[str]) -> list[tuple[str, st
     A file is named as given; a folder is searched recursively, in sorted order, and
     its files are named ``<folder>/<relative path>``, hidden ones skipped.
     """
-    jvm = spark.sparkContext._jvm  # type: ignore[attr-defined]
-    conf = spark.sparkContext._jsc.hadoopConfiguration()  # type: ignore[attr-defined]
+    jvm: Any = spark.sparkContext._jvm
+    conf = spark.sparkContext._jsc.hadoopConfiguration()
     found: list[tuple[str, str]] = []
     for raw in paths:
         shown = raw if "://" in raw else str(Path(raw))
@@ -165,7 +165,13 @@ def peek_carried(spark: SparkSession, files: Sequence[tuple[str, str]], id_field
 
 def read_lines(spark: SparkSession, files: Sequence[tuple[str, str]], id_field: str, text_field: str) -> DataFrame:
     """Every non-blank line of every file, parsed: (file_index, file, line, doc_id, text, meta, reason)."""
-    from pyspark.sql.types import IntegerType, LongType, StringType, StructField, StructType
+    from pyspark.sql.types import (
+        IntegerType,
+        LongType,
+        StringType,
+        StructField,
+        StructType,
+    )
 
     schema = StructType([
         StructField("file_index", IntegerType()), StructField("file", StringType()),
@@ -328,9 +334,9 @@ def run(
         out = _output_uri(str(out_dir))
         written = {}
         for table, (model, carries) in TABLES.items():
-            names = [f.name for f in model_schema(model, carried if carries else ())]
+            columns = [f.name for f in model_schema(model, carried if carries else ())]
             frame = wide.where(F.col("_table") == table).select(
-                *[F.col(f"{table}__{name}").alias(name) for name in names])
+                *[F.col(f"{table}__{name}").alias(name) for name in columns])
             writer = frame.write.mode("overwrite")
             if table in partition_columns:
                 writer = writer.partitionBy(partition_columns[table])
@@ -349,10 +355,13 @@ def run(
     )
 
 
-def check_java() -> None:
-    """Raise ``AnnotateError`` with the fix when no Java runtime is found (Spark needs 17+)."""
+def check_requirements() -> None:
+    """Raise ``AnnotateError`` with the fix when pyspark or a Java runtime (17+) is missing."""
+    import importlib.util
     import shutil
 
+    if importlib.util.find_spec("pyspark") is None:
+        raise AnnotateError("annotate spark needs pyspark: pip install 'annotate[spark]'")
     if not (os.environ.get("JAVA_HOME") or shutil.which("java")):
-        raise AnnotateError("Spark needs a Java runtime (17 or newer): install one (e.g. openjdk-17-jre) "
+        raise AnnotateError("Spark needs a Java runtime (17 or newer): install one (e.g. openjdk-17-jre-headless) "
                             "or set JAVA_HOME")

@@ -355,7 +355,7 @@ def git_commit() -> str:
         head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=REPO, capture_output=True, text=True,
                               check=True).stdout.strip()
         dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no", "--", "annotate", "rules"],
-                               cwd=REPO, capture_output=True, text=True).stdout.strip()
+                               cwd=REPO, capture_output=True, text=True, check=False).stdout.strip()
         return head + ("+dirty" if dirty else "")
     except (OSError, subprocess.CalledProcessError):
         return "unknown"
@@ -416,7 +416,7 @@ def main() -> None:
     passed = verdicts(values)
     print_report(m, pack, values, passed, profile)
 
-    now = datetime.datetime.now(datetime.timezone.utc)
+    now = datetime.datetime.now(datetime.UTC)
     result = {
         "date": now.isoformat(timespec="seconds"), "git_commit": commit,
         "machine": {"cores": os.cpu_count(), "platform": platform.platform(), "python": platform.python_version(),

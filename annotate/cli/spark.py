@@ -40,7 +40,7 @@ def spark(inputs: tuple[str, ...], out_dir: str, partition_by: str | None, maste
     """
     from annotate import spark as runner
 
-    runner.check_java()
+    runner.check_requirements()
     summary = runner.run(inputs, out_dir, partition_by=partition_by, pack=pack_path, id_field=id_field,
                          text_field=text_field, master=master)
     rows = [
