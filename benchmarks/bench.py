@@ -376,6 +376,7 @@ def main() -> None:
 
     load_before = os.getloadavg()
     commit = git_commit()
+    started = datetime.datetime.now(datetime.UTC)
     with tempfile.TemporaryDirectory(prefix="annotate-bench-") as tmp_name:
         tmp = Path(tmp_name)
         snapshot(tmp / "src")
@@ -418,7 +419,8 @@ def main() -> None:
 
     now = datetime.datetime.now(datetime.UTC)
     result = {
-        "date": now.isoformat(timespec="seconds"), "git_commit": commit,
+        "date": now.isoformat(timespec="seconds"), "started": started.isoformat(timespec="seconds"),
+        "git_commit": commit,
         "machine": {"cores": os.cpu_count(), "platform": platform.platform(), "python": platform.python_version(),
                     "load_average_before": [round(x, 2) for x in load_before],
                     "load_average_after": [round(x, 2) for x in os.getloadavg()]},
