@@ -94,6 +94,7 @@ def list_inputs(spark: SparkSession, paths: Iterable[str]) -> list[tuple[str, st
         shown = raw if "://" in raw else str(Path(raw))
         hpath = jvm.org.apache.hadoop.fs.Path(raw if "://" in raw else str(Path(raw).resolve()))
         fs = hpath.getFileSystem(conf)
+        hpath = fs.makeQualified(hpath)  # "file:/…", as the listing below names its files
         if not fs.exists(hpath):
             raise InputError(f"{raw}: no such file or folder; expected JSONL (.jsonl, .ndjson) or a folder of them")
         if not fs.getFileStatus(hpath).isDirectory():

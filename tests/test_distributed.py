@@ -52,13 +52,15 @@ def spark() -> Any:
 
 @pytest.fixture(scope="module")
 def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The bundled sample, a few more articles, a blank line, a corrupted line and a duplicate id."""
-    path = tmp_path_factory.mktemp("input") / "articles.jsonl"
-    lines = SAMPLES.read_text(encoding="utf-8").splitlines()
-    lines += [json.dumps(a, ensure_ascii=False) for a in EXTRA]
-    lines += ["", '{"id": "broken", "text": "قال', json.dumps(EXTRA[0], ensure_ascii=False)]
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return path
+    """A folder: the bundled sample and a few more articles; in a subfolder, a blank line,
+    a corrupted line and an id already used in the first file."""
+    folder = tmp_path_factory.mktemp("input")
+    lines = SAMPLES.read_text(encoding="utf-8").splitlines() + [json.dumps(a, ensure_ascii=False) for a in EXTRA]
+    (folder / "a.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    (folder / "sub").mkdir()
+    more = ["", '{"id": "broken", "text": "قال', json.dumps(EXTRA[0], ensure_ascii=False)]
+    (folder / "sub" / "b.jsonl").write_text("\n".join(more) + "\n", encoding="utf-8")
+    return folder
 
 
 @pytest.fixture(scope="module")
@@ -110,11 +112,11 @@ def test_spark_writes_the_hive_layout(outputs: tuple[Path, Path, Any]) -> None:
 
 def test_spark_records_corrupted_and_duplicate_lines(outputs: tuple[Path, Path, Any], corpus: Path) -> None:
     _, spark_dir, summary = outputs
-    errors = pq.read_table(spark_dir / "errors").to_pylist()
-    total = len(corpus.read_text(encoding="utf-8").splitlines())
-    by_line = {e["line"]: e for e in errors}
-    assert by_line[total - 1]["reason"].startswith("bad JSON")
-    assert by_line[total]["doc_id"] == "x-1" and "duplicate id" in by_line[total]["reason"]
+    errors = {(e["file"], e["line"]): e for e in pq.read_table(spark_dir / "errors").to_pylist()}
+    second = str(corpus / "sub" / "b.jsonl")
+    assert errors[(second, 2)]["reason"].startswith("bad JSON")
+    duplicate = errors[(second, 3)]
+    assert duplicate["doc_id"] == "x-1" and f"first seen at {corpus / 'a.jsonl'}:" in duplicate["reason"]
     assert summary.failed == 2 and summary.annotated == summary.articles_read - 2
 
 
