@@ -17,6 +17,8 @@ and the run goes on; the tables appear only if the whole run completes.
 
 from __future__ import annotations
 
+import gc
+
 import itertools
 import os
 import time
@@ -151,6 +153,9 @@ def _init_worker(pack_source: Any, carried: list[str], annotator: Annotator | No
 
         pack_source = load_pack(None if pack_source is None else Path(pack_source))
     _WORKER.update(pack=pack_source, carried=carried, annotator=annotator)
+    # The compiled pack is a large, long-lived object graph: moved out of the collector's
+    # reach, it is no longer re-scanned every few thousand allocations (~14% of a run).
+    gc.freeze()
 
 
 def _work(articles: list[dict[str, Any]]) -> BatchRows:

@@ -8,6 +8,7 @@ attributions table.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections import Counter
 
 from annotate.records import Attribution, DocumentProfile, DocumentResult, Span
@@ -61,18 +62,19 @@ def _overlaps(start: int, end: int, other_start: int | None, other_end: int | No
 
 def unattributed_sentences(result: DocumentResult) -> int:
     """Sentences of article text (not furniture) that hold no cue and no claim."""
-    count = 0
-    for sentence in result.sentences:
-        if _is_furniture(sentence, result.furniture):
-            continue
-        held = any(
-            _overlaps(sentence.start, sentence.end, a.cue_start, a.cue_end)
-            or _overlaps(sentence.start, sentence.end, a.claim_start, a.claim_end)
-            for a in result.attributions
-        )
-        if not held:
-            count += 1
-    return count
+    starts = [sentence.start for sentence in result.sentences]
+    held: set[int] = set()
+    for a in result.attributions:
+        for start, end in ((a.cue_start, a.cue_end), (a.claim_start, a.claim_end)):
+            if start is None or end is None:
+                continue
+            index = max(bisect_right(starts, start) - 1, 0)  # the sentence the span starts in, then on
+            while index < len(starts) and starts[index] < end:
+                if _overlaps(result.sentences[index].start, result.sentences[index].end, start, end):
+                    held.add(index)
+                index += 1
+    return sum(1 for index, sentence in enumerate(result.sentences)
+               if index not in held and not _is_furniture(sentence, result.furniture))
 
 
 def _is_furniture(sentence: Span, furniture: list[Span]) -> bool:
