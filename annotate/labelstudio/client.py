@@ -12,7 +12,6 @@ response headers and bodies, so messages are passed through :func:`redact` first
 
 from __future__ import annotations
 
-import functools
 import os
 import time
 from collections.abc import Callable, Iterable, Iterator
