@@ -52,8 +52,13 @@ def grade(origin: Origin, claim: str | None, pack: CompiledPack) -> Credibility:
 
 
 def hedges_in(claim: str, pack: CompiledPack) -> list[str]:
-    """Hedge words found in a (normalised) claim, in order."""
+    """Hedge words found in a (normalised) claim, in order, as the lexicon writes them."""
     name = pack.credibility.hedges
     if not name or name not in pack.lexicons or not claim:
         return []
-    return [m.group() for m in pack.lexicons[name].matcher.finditer(claim)]
+    lexicon = pack.lexicons[name]
+    found = []
+    for m in lexicon.matcher.finditer(claim):
+        form = lexicon.lookup(m.group())
+        found.append(form.lemma if form is not None else m.group())
+    return found
