@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 
 import regex
 
-from annotate.matching import Candidate, Span
+from annotate.matching import Candidate, Offsets
 from annotate.pack import CompiledPack
 from annotate.rules.inflect import Form
 from annotate.records import SourceKind
@@ -31,7 +31,7 @@ class Draft:
     cand: Candidate
     cue_form: Form | None
     source: SourceInfo | None
-    claim: Span | None
+    claim: Offsets | None
     kind: SourceKind
     gender: str
     number: str
@@ -44,7 +44,7 @@ class Draft:
         return self.source is None
 
 
-def assemble(text: str, sentences: list[Span], kept: list[Candidate], pack: CompiledPack) -> list[Draft]:
+def assemble(text: str, sentences: list[Offsets], kept: list[Candidate], pack: CompiledPack) -> list[Draft]:
     drafts = [_draft(text, sentences, cand, pack) for cand in kept]
     _link_chains(drafts)
     _trim_claims(text, drafts)
@@ -61,7 +61,7 @@ def _cue_form(text: str, cand: Candidate, pack: CompiledPack) -> Form | None:
     return None
 
 
-def _draft(text: str, sentences: list[Span], cand: Candidate, pack: CompiledPack) -> Draft:
+def _draft(text: str, sentences: list[Offsets], cand: Candidate, pack: CompiledPack) -> Draft:
     form = _cue_form(text, cand, pack)
     gender, number = (form.gender, form.number) if form else ("", "")
     s_start, s_end = sentences[cand.sentence]
@@ -76,7 +76,7 @@ def _draft(text: str, sentences: list[Span], cand: Candidate, pack: CompiledPack
     return Draft(cand, form, source, _trim_span(text, claim), kind, gender, number)
 
 
-def _default_claim(text: str, cand: Candidate, source: SourceInfo | None, sentence: Span) -> Span | None:
+def _default_claim(text: str, cand: Candidate, source: SourceInfo | None, sentence: Offsets) -> Offsets | None:
     """Without a claim slot: the rest of the sentence, or else what came before the cue."""
     after = max(cand.end, source.end if source else cand.cue[1])
     if _LETTERS.search(text, after, sentence[1]):
@@ -86,7 +86,7 @@ def _default_claim(text: str, cand: Candidate, source: SourceInfo | None, senten
     return None
 
 
-def _trim_span(text: str, span: Span | None) -> Span | None:
+def _trim_span(text: str, span: Offsets | None) -> Offsets | None:
     if span is None:
         return None
     start, end = span

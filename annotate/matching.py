@@ -15,7 +15,7 @@ import regex
 
 from annotate.pack import CompiledPack, CompiledRule
 
-Span = tuple[int, int]
+Offsets = tuple[int, int]  # (start, end) in the normalised text
 
 
 @dataclass(frozen=True)
@@ -26,9 +26,9 @@ class Candidate:
     sentence: int
     start: int
     end: int
-    cue: Span
-    source: Span | None
-    claim: Span | None
+    cue: Offsets
+    source: Offsets | None
+    claim: Offsets | None
 
     @property
     def length(self) -> int:
@@ -44,7 +44,7 @@ class Lost:
 _WORD = regex.compile(r"\p{L}+")
 
 
-def cue_words(text: str, sentences: list[Span], pack: CompiledPack) -> list[list[tuple[int, frozenset[str]]]]:
+def cue_words(text: str, sentences: list[Offsets], pack: CompiledPack) -> list[list[tuple[int, frozenset[str]]]]:
     """For each sentence, where its cue words start and which cue lexicons they belong to.
 
     A plain word scan with a dictionary lookup (the pack's trigger words, with or
@@ -71,7 +71,7 @@ def cue_words(text: str, sentences: list[Span], pack: CompiledPack) -> list[list
     return found
 
 
-def find_candidates(text: str, sentences: list[Span], pack: CompiledPack,
+def find_candidates(text: str, sentences: list[Offsets], pack: CompiledPack,
                     warnings: list[str]) -> list[Candidate]:
     """Every match of every rule, sentence by sentence (matches may overlap).
 
@@ -108,7 +108,7 @@ def find_candidates(text: str, sentences: list[Span], pack: CompiledPack,
 
 
 def _candidate(rule: CompiledRule, index: int, offset: int, m: regex.Match[str]) -> Candidate:
-    def slot(name: str) -> Span | None:
+    def slot(name: str) -> Offsets | None:
         if name not in rule.slots or m.start(name) < 0:
             return None
         return offset + m.start(name), offset + m.end(name)
@@ -121,7 +121,7 @@ def _candidate(rule: CompiledRule, index: int, offset: int, m: regex.Match[str])
 _MAX_QUOTE = 600  # characters: an opening quote left unclosed longer than this is a stray mark
 
 
-def quoted_spans(text: str) -> list[Span]:
+def quoted_spans(text: str) -> list[Offsets]:
     """Stretches between paired quote marks (normalisation made them all ``"``).
 
     Straight quotes do not say which way they face, and scraped text is full of stray
@@ -153,7 +153,7 @@ def quoted_spans(text: str) -> list[Span]:
     return spans
 
 
-def resolve(candidates: list[Candidate], quotes: list[Span]) -> tuple[list[Candidate], list[Lost]]:
+def resolve(candidates: list[Candidate], quotes: list[Offsets]) -> tuple[list[Candidate], list[Lost]]:
     """Keep one candidate per cue: higher priority first, then the longer match.
 
     A cue inside a quotation belongs to the quoted speaker's words, not to the
