@@ -12,11 +12,13 @@ from __future__ import annotations
 from annotate.attribution import Draft, assemble
 from annotate.credibility import Origin, grade
 from annotate.furniture import blank, find_furniture
+from annotate.gender import with_source_gender
 from annotate.matching import find_candidates, quoted_spans, resolve
 from annotate.normalise import Normalised, normalise
 from annotate.pack import CompiledPack
 from annotate.records import Attribution, DocumentResult, LostCandidate, Span, type_of_kind
 from annotate.sentences import split_sentences
+from annotate.source_names import with_source_keys
 
 
 def annotate_text(text: str, pack: CompiledPack, doc_id: str = "doc") -> DocumentResult:
@@ -30,7 +32,8 @@ def annotate_text(text: str, pack: CompiledPack, doc_id: str = "doc") -> Documen
     kept, lost = resolve(candidates, quoted_spans(matchable))
     drafts = assemble(matchable, sentences, kept, pack)
     attributions = [_record(i, d, drafts, norm, matchable, pack, doc_id) for i, d in enumerate(drafts)]
-    return DocumentResult(
+    attributions = with_source_gender(with_source_keys(attributions, pack), pack)
+    result = DocumentResult(
         doc_id=doc_id,
         text_length=len(text),
         sentences=[_span(norm, s, e) for s, e in sentences],
@@ -39,6 +42,8 @@ def annotate_text(text: str, pack: CompiledPack, doc_id: str = "doc") -> Documen
         lost=[_lost(loser.candidate.rule.id, loser.reason, _span(norm, *loser.candidate.cue)) for loser in lost],
         warnings=warnings,
     )
+    result._text = text
+    return result
 
 
 def _span(norm: Normalised, start: int, end: int) -> Span:

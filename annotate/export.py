@@ -20,7 +20,7 @@ import os
 import sys
 import types
 import typing
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any, Literal
 
@@ -145,18 +145,35 @@ class TableWriter:
             raise ExportError(f"{self.path}: writing failed ({exc}); is the disk full?") from exc
         self.rows_written += table.num_rows
 
-    def commit(self) -> Path:
-        """Finish the file and move it into place, replacing any older table."""
+    def commit(self, transform: Callable[[pa.Table], pa.Table] | None = None) -> Path:
+        """Finish the file and move it into place, replacing any older table.
+
+        ``transform``, when given, is applied to every row group on a last pass before
+        the move (the run-wide ``source_key`` merge), one row group in memory at a time.
+        """
         self._flush()
         assert self._writer is not None, "commit after commit or abort"
         try:
             self._writer.close()
             self._writer = None
+            if transform is not None:
+                self._rewrite(transform)
             os.replace(self._temp, self.path)
         except OSError as exc:
             self.abort()
             raise ExportError(f"{self.path}: could not be completed ({exc})") from exc
         return self.path
+
+    def _rewrite(self, transform: Callable[[pa.Table], pa.Table]) -> None:
+        rewritten = self._temp.with_name(self._temp.name + ".2")
+        try:
+            source = pq.ParquetFile(self._temp)
+            with pq.ParquetWriter(rewritten, self.schema) as writer:
+                for group in range(source.num_row_groups):
+                    writer.write_table(transform(source.read_row_group(group)).cast(self.schema))
+            os.replace(rewritten, self._temp)
+        finally:
+            rewritten.unlink(missing_ok=True)
 
     def abort(self) -> None:
         """Drop everything written so far; the final path is left untouched."""
@@ -195,8 +212,9 @@ class RunWriter:
     def write_rows(self, table: str, rows: Iterable[Mapping[str, Any]]) -> None:
         self.tables[table].write(rows)
 
-    def commit(self) -> dict[str, Path]:
-        return {name: writer.commit() for name, writer in self.tables.items()}
+    def commit(self, transforms: Mapping[str, Callable[[pa.Table], pa.Table]] | None = None) -> dict[str, Path]:
+        transforms = transforms or {}
+        return {name: writer.commit(transforms.get(name)) for name, writer in self.tables.items()}
 
     def abort(self) -> None:
         for writer in self.tables.values():

@@ -38,8 +38,11 @@ from annotate.export import TABLES, RunWriter, model_row, model_schema
 from annotate.profile import profile_document
 from annotate.readers import Article, carried_fields, iter_articles, resolve_inputs
 from annotate.records import DocumentResult, ReadError
+from annotate.run_keys import RunKeys
+from annotate.runs import write_manifest
 
 if TYPE_CHECKING:
+    from annotate.aliases import Aliases
     from annotate.pack import CompiledPack
 
 CHUNK_ARTICLES = 32
@@ -191,6 +194,7 @@ def run(
     progress: Progress | None = None,
     annotator: Annotator | None = None,
     chunk_articles: int = CHUNK_ARTICLES,
+    aliases: Aliases | None = None,
 ) -> RunSummary:
     """Annotate every article of ``paths`` and write the three tables into ``out_dir``.
 
@@ -199,6 +203,8 @@ def run(
     every core; with 1, or an input of at most ``SMALL_RUN_CHUNKS`` chunks, everything
     runs in this process.
     ``progress`` is called with the number of input rows finished after each chunk.
+    ``aliases`` (the user's alias file) wins over the run-wide source-name merge of
+    :mod:`annotate.run_keys`, done on the attributions table before it is committed.
     Raises ``InputError``, ``RulePackError`` or ``ExportError`` when the run cannot start
     or its tables cannot be written; row problems only go to ``errors.parquet``.
     """
@@ -211,7 +217,7 @@ def run(
     if count < 1:
         raise AnnotateError(f"--workers must be 1 or more, not {count}")
 
-    state = _RunState(carried=set(carried), progress=progress)
+    state = _RunState(carried=set(carried), progress=progress, keys=RunKeys(aliases))
     chunks = _chunks(items, chunk_articles)
     # a small input is not worth starting workers that each compile the pack again
     head = list(itertools.islice(chunks, SMALL_RUN_CHUNKS + 1))
@@ -223,7 +229,8 @@ def run(
                 state.write(writer, chunk, _work(state.submit(writer, chunk)))
         else:
             _run_pool(itertools.chain(head, chunks), writer, state, count, (compiled, carried, annotator))
-        tables = writer.commit()
+        tables = writer.commit({"attributions": state.keys.apply})
+    write_manifest(Path(out_dir), files, id_field, text_field, pack_version_of(compiled))
 
     return RunSummary(
         articles_read=state.read, annotated=state.annotated,
@@ -265,6 +272,7 @@ class _RunState:
 
     carried: set[str]
     progress: Progress | None
+    keys: RunKeys
     read: int = 0
     annotated: int = 0
     failed_read: int = 0
@@ -286,6 +294,7 @@ class _RunState:
 
     def write(self, writer: RunWriter, chunk: list[Article | ReadError], rows: BatchRows) -> None:
         writer.write_rows("attributions", rows.attributions)
+        self.keys.observe(rows.attributions)
         writer.write_rows("documents", rows.documents)
         writer.write_rows("errors", rows.errors)
         self.read += len(chunk)

@@ -12,11 +12,15 @@ exclusive: ``text[start:end]`` is the span's text, always.
 from __future__ import annotations
 
 from enum import Enum
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
+
+if TYPE_CHECKING:
+    import polars as pl
 
 SourceType = Literal["named", "anonymous"]
+SourceGender = Literal["female", "male", "unknown"]
 
 
 class SourceKind(str, Enum):
@@ -110,6 +114,15 @@ class Attribution(BaseModel):
     rule_id: str
     pack_version: str
 
+    # who the source is, one name per source, and the gender Arabic marks (annotate.source_names, annotate.gender)
+    source_key: str | None = Field(default=None, description=(
+        "Canonical name of the source: the antecedent's for back-references and implicit cues, titles "
+        "removed for persons, surnames merged into the full name; null when unresolved"))
+    source_gender: SourceGender | None = Field(default=None, description=(
+        "female / male / unknown for person and role sources, from verb, participle and title agreement; "
+        "null for other kinds"))
+    source_gender_evidence: str | None = Field(default=None, description="What decided the gender, e.g. 'verb قالت'")
+
 
 class LostCandidate(BaseModel):
     """A rule match that did not become an attribution, and why (for ``annotate explain``)."""
@@ -131,6 +144,19 @@ class DocumentResult(BaseModel):
     attributions: list[Attribution]
     lost: list[LostCandidate] = Field(default_factory=list)
     warnings: list[str] = Field(default_factory=list)
+    _text: str | None = PrivateAttr(default=None)  # the article, for to_polars/_repr_html_; never serialised
+
+    def to_polars(self) -> pl.DataFrame:
+        """The attributions as a polars DataFrame with the columns of ``attributions.parquet``."""
+        from annotate.notebook import attributions_frame
+
+        return attributions_frame(self.attributions)
+
+    def _repr_html_(self) -> str:
+        """Jupyter shows the article with cue, source and claim highlighted."""
+        from annotate.notebook import result_html
+
+        return result_html(self, self._text)
 
 
 class DocumentProfile(BaseModel):

@@ -1,0 +1,140 @@
+"""One name per source across a whole run: the second pass over ``source_key``.
+
+The engine keys each article on its own (:mod:`annotate.source_names`), so an article
+that only says ``ترامب`` keeps ``ترامب``. Across the run, three things are merged:
+
+1. **spellings**: keys equal once folded (``إيمانويل ماكرون`` / ``ايمانويل ماكرون``)
+   take the spelling seen most often;
+2. **surnames**: a person key that is the tail of longer person keys (``ترامب`` of
+   ``دونالد ترامب``) takes the longer one when it is unambiguous over the run: it is
+   the only longer name ending so, or it holds at least ``DOMINANCE`` of their
+   mentions (``ترامب`` stays itself if ``دونالد ترامب`` and ``إيفانكا ترامب`` are both
+   common);
+3. **aliases**: the user's file (:mod:`annotate.aliases`) wins over both.
+
+How it keeps ``annotate run`` streaming: :meth:`RunKeys.observe` only counts keys as
+the rows go by (memory grows with the number of distinct names, not of rows); at the
+end, :meth:`RunKeys.apply` is run over ``attributions.parquet`` one row group at a
+time, before the table is moved into place. ``annotate report --aliases`` runs the same
+mapping over a finished table.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import pyarrow as pa
+
+from annotate.aliases import Aliases
+from annotate.source_names import fold
+
+DOMINANCE = 0.9  # share of the longer names' mentions one of them must hold to absorb a surname
+
+
+class RunKeys:
+    """Counts keys during a run, then maps every key to its run-wide canonical name."""
+
+    def __init__(self, aliases: Aliases | None = None) -> None:
+        self.aliases = aliases or Aliases()
+        self.counts: Counter[str] = Counter()
+        self.kinds: dict[str, Counter[str]] = defaultdict(Counter)
+        self._mapping: dict[str, str] | None = None
+
+    def observe(self, rows: Iterable[Mapping[str, Any]]) -> None:
+        """Count the keys of some attribution rows (dicts with ``source_key`` and ``source_kind``)."""
+        for row in rows:
+            key = row.get("source_key")
+            if key:
+                self.counts[key] += 1
+                self.kinds[key][str(row.get("source_kind"))] += 1
+        self._mapping = None
+
+    def observe_columns(self, keys: Iterable[str | None], kinds: Iterable[str | None]) -> None:
+        """The same from two columns (a finished table)."""
+        self.observe({"source_key": k, "source_kind": s} for k, s in zip(keys, kinds))
+
+    def mapping(self) -> dict[str, str]:
+        """Key → canonical key, for the keys that change."""
+        if self._mapping is None:
+            self._mapping = build_mapping(self.counts, self.kinds, self.aliases)
+        return self._mapping
+
+    def canonical(self, key: str | None) -> str | None:
+        if not key:
+            return key
+        return self.mapping().get(key, key)
+
+    def apply(self, table: pa.Table) -> pa.Table:
+        """``table`` with its ``source_key`` column mapped (a table without one is returned as is)."""
+        if "source_key" not in table.column_names:
+            return table
+        mapping = self.mapping()
+        if not mapping:
+            return table
+        column = table.column("source_key").to_pylist()
+        index = table.schema.get_field_index("source_key")
+        mapped = pa.array([mapping.get(k, k) if k else k for k in column], type=pa.string())
+        return table.set_column(index, table.schema.field(index), mapped)
+
+
+def build_mapping(counts: Mapping[str, int], kinds: Mapping[str, Counter[str]], aliases: Aliases) -> dict[str, str]:
+    """Key → canonical key over a run's key counts (see the module docstring)."""
+    spelling = _spellings(counts)
+    merged: Counter[str] = Counter()
+    merged_kinds: dict[str, Counter[str]] = defaultdict(Counter)
+    for key, count in counts.items():
+        merged[spelling[key]] += count
+        merged_kinds[spelling[key]].update(kinds.get(key, Counter()))
+    persons = {k for k, c in merged_kinds.items() if c and c.most_common(1)[0][0] == "person"}
+    surname = _surnames(persons, merged)
+    mapping = {}
+    for key in counts:
+        alias = aliases.lookup(key)
+        if alias is None:
+            target = spelling[key]
+            target = surname.get(target, target)
+            alias = aliases.lookup(target)
+            target = alias or target
+        else:
+            target = alias
+        if target != key:
+            mapping[key] = target
+    return mapping
+
+
+def _spellings(counts: Mapping[str, int]) -> dict[str, str]:
+    """Each key → the most frequent spelling among the keys that fold like it."""
+    groups: dict[str, list[str]] = defaultdict(list)
+    for key in counts:
+        groups[fold(key)].append(key)
+    chosen = {}
+    for keys in groups.values():
+        best = min(keys, key=lambda k: (-counts[k], k))
+        chosen.update({k: best for k in keys})
+    return chosen
+
+
+def _surnames(persons: set[str], counts: Mapping[str, int]) -> dict[str, str]:
+    """Person key → the longer person key it is the unambiguous tail of, followed to the longest."""
+    by_tail: dict[tuple[str, ...], list[str]] = defaultdict(list)
+    words = {p: tuple(fold(p).split()) for p in persons}
+    for person, tokens in words.items():
+        for size in range(1, len(tokens)):
+            by_tail[tokens[-size:]].append(person)
+    mapping = {}
+    for short, tokens in words.items():
+        longer = by_tail.get(tokens, [])
+        if not longer:
+            continue
+        total = sum(counts[k] for k in longer)
+        best = max(longer, key=lambda k: (counts[k], k))
+        if len(longer) == 1 or counts[best] >= DOMINANCE * total:
+            mapping[short] = best
+    for short in list(mapping):  # ترامب → دونالد ترامب → دونالد جون ترامب
+        seen = {short}
+        while mapping[short] in mapping and mapping[short] not in seen:
+            seen.add(mapping[short])
+            mapping[short] = mapping[mapping[short]]
+    return mapping

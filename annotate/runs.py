@@ -1,0 +1,79 @@
+"""A run directory: its three tables as polars DataFrames, and the note of what made it.
+
+``annotate run`` writes ``attributions.parquet``, ``documents.parquet``,
+``errors.parquet`` and ``run.json`` (the inputs, id and text fields, pack version),
+so the report can find the article texts again without being told where they are::
+
+    import annotate
+    run = annotate.read_run("exports/")
+    run.attributions.group_by("source_key").len().sort("len", descending=True)
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from annotate.errors import InputError
+
+MANIFEST = "run.json"
+TABLE_NAMES = ("attributions", "documents", "errors")
+
+
+@dataclass(frozen=True)
+class Run:
+    """The tables of one run directory, read into memory."""
+
+    path: Path
+    attributions: pl.DataFrame
+    documents: pl.DataFrame
+    errors: pl.DataFrame
+    manifest: dict[str, Any]
+
+
+def read_run(path: str | Path) -> Run:
+    """Read a run directory written by ``annotate run`` (or ``annotate spark``)."""
+    folder = Path(path)
+    if not folder.is_dir():
+        raise InputError(f"{folder}: no such run folder; give the --out folder of `annotate run`")
+    frames = {name: _read_table(folder, name) for name in TABLE_NAMES}
+    return Run(path=folder, manifest=read_manifest(folder), **frames)
+
+
+def _read_table(folder: Path, name: str) -> pl.DataFrame:
+    file = folder / f"{name}.parquet"
+    if file.is_file():
+        return pl.read_parquet(file)
+    if (folder / name).is_dir():  # annotate spark: Hive-partitioned folders
+        return pl.read_parquet(folder / name / "**" / "*.parquet", hive_partitioning=True)
+    if name == "errors":
+        return pl.DataFrame()
+    raise InputError(f"{folder}: no {name}.parquet here; is this the --out folder of `annotate run`?")
+
+
+def write_manifest(folder: Path, inputs: list[Path], id_field: str, text_field: str, pack_version: str) -> Path:
+    """Note how the run was made, atomically, beside its tables."""
+    note = {"inputs": [str(Path(p).resolve()) for p in inputs], "id_field": id_field,
+            "text_field": text_field, "pack_version": pack_version}
+    path = folder / MANIFEST
+    temp = folder / f".{MANIFEST}.{os.getpid()}.tmp"
+    temp.write_text(json.dumps(note, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    os.replace(temp, path)
+    return path
+
+
+def read_manifest(folder: Path) -> dict[str, Any]:
+    """The run's note, or an empty dict for runs made before it existed (or by Spark)."""
+    path = Path(folder) / MANIFEST
+    if not path.is_file():
+        return {}
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError):
+        return {}
+    return data if isinstance(data, dict) else {}
