@@ -46,7 +46,10 @@ def _resolved_source(attribution: Attribution, by_id: dict[int, Attribution]) ->
 
 
 def distinct_sources(attributions: list[Attribution]) -> int:
-    """How many different sources the article quotes, implicit ones resolved."""
+    """How many different sources the article quotes, counted by ``source_key`` (one name per
+    source, implicit ones resolved); records made without keys fall back to the folded text."""
+    if any(a.source_key for a in attributions):
+        return len({source_key(a.source_key) for a in attributions if a.source_key})
     by_id = {a.attribution_id: a for a in attributions}
     keys = {_resolved_source(a, by_id) for a in attributions}
     keys.discard(None)
@@ -87,6 +90,7 @@ def profile_document(result: DocumentResult, pack_version: str) -> DocumentProfi
     types = Counter(a.source_type for a in attributions)
     kinds = Counter(f"kind_{a.source_kind.value}" for a in attributions)
     grades = Counter(f"grade_{a.credibility_grade}" for a in attributions)
+    genders = Counter(f"gender_{a.source_gender}" for a in attributions if a.source_gender)
     total = len(attributions)
     return DocumentProfile(
         doc_id=result.doc_id,
@@ -105,4 +109,5 @@ def profile_document(result: DocumentResult, pack_version: str) -> DocumentProfi
         pack_version=pack_version,
         **kinds,
         **grades,
+        **genders,
     )

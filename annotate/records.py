@@ -191,6 +191,9 @@ class DocumentProfile(BaseModel):
     grade_C: int = 0
     grade_D: int = 0
     grade_E: int = 0
+    gender_female: int = Field(default=0, description="attributions to a person or role source marked female")
+    gender_male: int = Field(default=0, description="attributions to a person or role source marked male")
+    gender_unknown: int = Field(default=0, description="attributions to a person or role source with no gender mark")
     warnings: list[str] = Field(
         default_factory=list, description="What the engine stopped or skipped here, e.g. a rule past its time budget"
     )

@@ -8,7 +8,8 @@ that only says ``ترامب`` keeps ``ترامب``. Across the run, three things
 2. **surnames**: a person key that is the tail of longer person keys (``ترامب`` of
    ``دونالد ترامب``) takes the longer one when it is unambiguous over the run: it is
    the only longer name ending so, or it holds at least ``DOMINANCE`` of their
-   mentions (``ترامب`` stays itself if ``دونالد ترامب`` and ``إيفانكا ترامب`` are both
+   mentions (longer names count when they look like names, two to four words of
+   letters, and were seen ``MIN_MENTIONS`` times) (``ترامب`` stays itself if ``دونالد ترامب`` and ``إيفانكا ترامب`` are both
    common);
 3. **aliases**: the user's file (:mod:`annotate.aliases`) wins over both.
 
@@ -26,11 +27,13 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 import pyarrow as pa
+import regex
 
 from annotate.aliases import Aliases
-from annotate.source_names import fold
+from annotate.source_names import fold, looks_like_name
 
 DOMINANCE = 0.9  # share of the longer names' mentions one of them must hold to absorb a surname
+MIN_MENTIONS = 2  # a longer name seen once over the whole run absorbs nothing
 
 
 class RunKeys:
@@ -119,8 +122,10 @@ def _spellings(counts: Mapping[str, int]) -> dict[str, str]:
 def _surnames(persons: set[str], counts: Mapping[str, int]) -> dict[str, str]:
     """Person key → the longer person key it is the unambiguous tail of, followed to the longest."""
     by_tail: dict[tuple[str, ...], list[str]] = defaultdict(list)
-    words = {p: tuple(fold(p).split()) for p in persons}
+    words = {p: tuple(fold(p).split()) for p in persons if regex.search(r"\p{L}{2}", p)}
     for person, tokens in words.items():
+        if not looks_like_name(person) or counts[person] < MIN_MENTIONS:
+            continue
         for size in range(1, len(tokens)):
             by_tail[tokens[-size:]].append(person)
     mapping = {}

@@ -37,6 +37,14 @@ HONORIFICS = frozenset(normalise_term(w) for w in (
     "الحاج", "الحاجة", "فخامة", "معالي", "سمو", "سماحة", "صاحب السمو", "صاحب السمو الملكي",
     "الأمير", "الأميرة", "الملك", "الملكة", "السلطان", "الإمام", "البروفيسور", "المهندس", "المهندسة",
     "النائب", "النائبة", "السناتور", "السيناتور", "الرئيس", "الرئيسة", "المستشار", "المستشارة",
+    "نظير", "نظيره", "نظيرها", "نظيرهم", "نظيرته", "نظيرتها", "نظيريه",
+))
+# Words a person's title may carry after it (الرئيس الفرنسي، السوري بشار الأسد): dropped before a name.
+_ADJECTIVE_LEXICONS = ("nationality_adjectives", "countries")
+# Words no full name contains: a phrase with one is a mis-cut source, not a name to merge into.
+FUNCTION_WORDS = frozenset(normalise_term(w) for w in (
+    "على", "في", "من", "عن", "إلى", "مع", "هذا", "هذه", "ذلك", "تلك", "إحدى", "أحد", "بعض", "كل", "الذي",
+    "التي", "إن", "أن", "قد", "لقد", "كان", "كانت", "و",
 ))
 _TITLE_LEXICONS = ("person_titles", "role_heads")
 _MARKS = regex.compile("[\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed\u0640\u200b-\u200f\u061c\ufeff]")
@@ -49,10 +57,11 @@ _UNRESOLVED = "unresolved"  # the kind of an implicit source that points nowhere
 def display_name(text: str) -> str:
     """The source as a reader would write it: no diacritics, one quote style, single spaces."""
     name = " ".join(_MARKS.sub("", text).translate(_QUOTES).split()).strip(_EDGE)
-    for mark, opening, closing in (('"', '"', '"'), ("()", "(", ")")):
-        if sum(name.count(c) for c in set(mark)) % 2 or name.count(opening) != name.count(closing):
-            name = name.strip(mark).strip(_EDGE)  # a quote or bracket the phrase cut in half
-    return name
+    if name.count('"') % 2:  # a quote the phrase cut in half
+        name = name.replace('"', "")
+    if name.count("(") != name.count(")"):
+        name = name.replace("(", "").replace(")", "")
+    return " ".join(name.split()).strip(_EDGE)
 
 
 def fold(text: str) -> str:
@@ -61,18 +70,26 @@ def fold(text: str) -> str:
 
 
 def strip_titles(name: str, pack: CompiledPack | None) -> str:
-    """Drop every leading title or honorific of a person's name; keep the name if nothing else is left."""
+    """Drop every leading title, honorific and nationality of a person's name
+    (``نظيره الفرنسي إيمانويل ماكرون`` → ``إيمانويل ماكرون``); keep the name if nothing else is left."""
     words = name.split()
     changed = True
     while changed and len(words) > 1:
         changed = False
         for size in range(min(4, len(words) - 1), 0, -1):
             head = normalise_term(" ".join(words[:size]))
-            if _is_title(head, pack):
+            if _is_title(head, pack) or (size == 1 and _is_adjective(head, pack)):
                 words = words[size:]
                 changed = True
                 break
     return " ".join(words)
+
+
+def _is_adjective(word: str, pack: CompiledPack | None) -> bool:
+    if pack is None or not word.startswith("ال"):
+        return False
+    return any(word in pack.lexicons[n].forms or word[2:] in pack.lexicons[n].forms
+               for n in _ADJECTIVE_LEXICONS if n in pack.lexicons)
 
 
 def _is_title(head: str, pack: CompiledPack | None) -> bool:
@@ -96,7 +113,16 @@ def base_key(attribution: Attribution, pack: CompiledPack | None) -> str | None:
         name = strip_titles(name, pack)
     elif name.startswith("لل") and len(name) > 4:  # وفقا للوزارة → الوزارة
         name = "ال" + name[2:]
+    elif name.startswith("ل") and _is_kind_head(name[1:].split()[0] if name[1:].split() else "", pack):
+        name = name[1:]  # وفقا لمرصد → مرصد، لوكالة → وكالة
     return name or None
+
+
+def _is_kind_head(word: str, pack: CompiledPack | None) -> bool:
+    """Whether ``word`` starts a source of a known kind (a lexicon tagged with one)."""
+    folded = normalise_term(word)
+    return pack is not None and bool(folded) and any(
+        folded in lexicon.forms for lexicon in pack.lexicons.values() if "kind" in lexicon.tags)
 
 
 def _kind(attribution: Attribution) -> str:
@@ -104,16 +130,20 @@ def _kind(attribution: Attribution) -> str:
     return str(getattr(kind, "value", kind))
 
 
-def _is_bare_reference(attribution: Attribution) -> bool:
-    """One definite word that points back (``البيان``، ``الصحيفة``) with nothing to point to."""
+def _is_bare_reference(attribution: Attribution, pack: CompiledPack | None) -> bool:
+    """One definite common noun that points back (``البيان``، ``الصحيفة``، ``الوزير``) with nothing to point to.
+
+    Common nouns are the heads the pack lists (lexicons named ``*_heads``); a definite
+    proper name (``الجزيرة``، ``البنتاغون``) is not one and keeps its key.
+    """
     words = (attribution.source_text or "").split()
-    return (len(words) == 1 and attribution.antecedent_id is None and _kind(attribution) != "person"
-            and normalise_term(words[0]).startswith("ال") and attribution.source_role is None
-            and _kind(attribution) in _REFERRING_KINDS)
-
-
-# kinds whose single definite word is a common noun that refers back, not a proper name
-_REFERRING_KINDS = frozenset({"document", "unnamed_source", "unnamed_media", "unnamed_official", "hearsay"})
+    if len(words) != 1 or attribution.antecedent_id is not None or _kind(attribution) == "person" or pack is None:
+        return False
+    word = normalise_term(display_name(words[0]))
+    if not word.startswith("ال"):
+        return False
+    return any(word in lexicon.forms or word[2:] in lexicon.forms
+               for name, lexicon in pack.lexicons.items() if name.endswith("_heads"))
 
 
 def source_keys(attributions: Sequence[Attribution], pack: CompiledPack | None) -> list[str | None]:
@@ -121,7 +151,7 @@ def source_keys(attributions: Sequence[Attribution], pack: CompiledPack | None) 
     by_id = {a.attribution_id: a for a in attributions}
     own: dict[int, str | None] = {}
     for a in attributions:
-        unnamed = _is_bare_reference(a) or _kind(a) == _UNRESOLVED
+        unnamed = _is_bare_reference(a, pack) or _kind(a) == _UNRESOLVED
         own[a.attribution_id] = None if unnamed else base_key(a, pack)
     surnames = _surname_map([(own[a.attribution_id], _kind(a)) for a in attributions])
     keys = []
@@ -143,13 +173,29 @@ def _root(attribution: Attribution, by_id: dict[int, Attribution]) -> Attributio
     return current
 
 
+_NAME_WORD = regex.compile(r"^\p{L}+$")
+MAX_NAME_WORDS = 4
+
+
+def looks_like_name(name: str) -> bool:
+    """Two to four words of letters only: what a full name may absorb a surname into.
+
+    Keeps a mis-cut phrase (``الرئيسان الفرنسي إيمانويل ماكرون والأمريكي دونالد ترامب``)
+    from swallowing every ``ترامب``.
+    """
+    words = name.split()
+    folded = [normalise_term(w) for w in words]
+    return (2 <= len(words) <= MAX_NAME_WORDS and all(_NAME_WORD.match(w) for w in words)
+            and not any(w in FUNCTION_WORDS for w in folded) and not all(w.startswith("ال") for w in folded))
+
+
 def _surname_map(keyed: list[tuple[str | None, str]]) -> dict[str, str]:
     """Person keys that are the tail of exactly one longer person key of the article → that key."""
-    persons = {key for key, kind in keyed if key and kind == "person"}
+    persons = {key for key, kind in keyed if key and kind == "person" and regex.search(r"\p{L}{2}", key)}
     mapping = {}
     for short in persons:
         tail = fold(short).split()
-        longer = {full for full in persons if len(fold(full).split()) > len(tail)
+        longer = {full for full in persons if looks_like_name(full) and len(fold(full).split()) > len(tail)
                   and fold(full).split()[-len(tail):] == tail}
         if len({fold(full) for full in longer}) == 1:
             mapping[short] = max(longer, key=len)
