@@ -10,7 +10,9 @@ import click
 
 from annotate.cli.eval import eval_
 from annotate.cli.explain import explain
+from annotate.cli.export import export
 from annotate.cli.ls import ls
+from annotate.cli.report import report
 from annotate.cli.rules import rules
 from annotate.cli.run import run
 from annotate.cli.spark import spark
@@ -27,5 +29,5 @@ def main() -> None:
     """
 
 
-for _command in (run, explain, rules, eval_, ls, spark):
+for _command in (run, explain, rules, eval_, ls, spark, report, export):
     main.add_command(_command)

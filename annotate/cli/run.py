@@ -10,6 +10,7 @@ from rich.progress import Progress, ProgressColumn, SpinnerColumn, Task, TextCol
 from rich.text import Text
 
 from annotate import pipeline
+from annotate.aliases import load_aliases
 from annotate.cli._common import user_errors
 
 
@@ -31,9 +32,11 @@ class _RateColumn(ProgressColumn):
 @click.option("--text-field", default="text", show_default=True, help="Field or column holding the article text.")
 @click.option("--workers", type=click.IntRange(min=1), default=None,
               help="Worker processes  [default: every core]")
+@click.option("--aliases", "aliases_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              default=None, help="YAML file 'canonical name: [variants]' for source_key; wins over the heuristics.")
 @user_errors
 def run(inputs: tuple[Path, ...], out_dir: Path, pack_path: Path | None, id_field: str, text_field: str,
-        workers: int | None) -> None:
+        workers: int | None, aliases_path: Path | None) -> None:
     """Find the attributions in INPUT files and write Parquet tables to --out.
 
     INPUT is JSONL, CSV, Parquet, a .txt file (one article, id = file name) or a
@@ -52,7 +55,7 @@ def run(inputs: tuple[Path, ...], out_dir: Path, pack_path: Path | None, id_fiel
         task = bar.add_task("annotate", total=None)
         summary = pipeline.run(
             inputs, out_dir, pack_path, id_field=id_field, text_field=text_field, workers=workers,
-            progress=lambda done: bar.advance(task, done),
+            progress=lambda done: bar.advance(task, done), aliases=load_aliases(aliases_path),
         )
     _print_summary(summary)
 
