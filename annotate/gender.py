@@ -16,7 +16,9 @@ Evidence, strongest first:
 All attributions of the same source in an article (same ``source_key``) pool their
 evidence, so ``وأوضحت`` three sentences later counts for the person named first.
 A pool whose evidence disagrees at its strongest level is ``unknown`` and says so.
-Only person and role sources get a gender; every other kind gets null.
+Only person and role sources get a gender; every other kind gets null, and so does an
+implicit cue that points to no source (unresolved: the verb's gender belongs to no one
+the engine knows).
 """
 
 from __future__ import annotations
@@ -140,11 +142,16 @@ def source_genders(attributions: Sequence[Attribution], pack: CompiledPack | Non
             pooled[a.source_key].extend(found)
     result: list[tuple[str | None, str | None]] = []
     for a, found in zip(attributions, own):
-        if _kind(a) not in GENDERED_KINDS:
+        if _kind(a) not in GENDERED_KINDS or _unresolved(a):
             result.append((None, None))
             continue
         result.append(_decide(pooled[a.source_key] if a.source_key else found))
     return result
+
+
+def _unresolved(attribution: Attribution) -> bool:
+    """An implicit cue that points nowhere: its verb's gender is no one's (typed person only by default)."""
+    return attribution.source_text is None and attribution.antecedent_id is None
 
 
 def _kind(attribution: Attribution) -> str:

@@ -47,6 +47,7 @@ FUNCTION_WORDS = frozenset(normalise_term(w) for w in (
     "التي", "إن", "أن", "قد", "لقد", "كان", "كانت", "و",
 ))
 _TITLE_LEXICONS = ("person_titles", "role_heads")
+_SPOKESPERSON_OF = regex.compile(r"\bباسم\w+")
 _MARKS = regex.compile("[\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed\u0640\u200b-\u200f\u061c\ufeff]")
 _QUOTES = str.maketrans({"“": '"', "”": '"', "«": '"', "»": '"', "„": '"', "‟": '"', "″": '"'})
 _EDGE = " \t\n،,:;؛.!?؟-–—'[]"
@@ -93,6 +94,7 @@ def _is_adjective(word: str, pack: CompiledPack | None) -> bool:
 
 
 def _is_title(head: str, pack: CompiledPack | None) -> bool:
+    head = _SPOKESPERSON_OF.sub("باسم", head)  # المتحدثة باسمه → المتحدثة باسم
     bare = head[1:] if head[:1] in ("و", "ف") and len(head) > 3 else head
     for word in (head, bare):
         if word in HONORIFICS:

@@ -30,6 +30,7 @@ def test_titles_honorifics_and_nationalities_are_removed_from_persons(pack: Comp
     assert strip_titles("الدكتورة هالة زايد", pack) == "هالة زايد"
     assert strip_titles("نظيره الفرنسي إيمانويل ماكرون", pack) == "إيمانويل ماكرون"
     assert strip_titles("السوري بشار الأسد", pack) == "بشار الأسد"
+    assert strip_titles("المتحدثة باسمه ساره ساندرز", pack) == "ساره ساندرز"
     assert strip_titles("عادل الجبير", pack) == "عادل الجبير"
     assert strip_titles("الشيخ", pack) == "الشيخ"  # nothing else left: the title stays
 
