@@ -22,6 +22,7 @@ from annotate.report.figures import GRADES, KINDS, Figures
 from annotate.report.highlight import CSS as HIGHLIGHT_CSS
 from annotate.report.highlight import LEGEND, article_html
 
+MIN_MONTH_ARTICLES = 5  # a month with fewer articles is left out of the charts (not of the table)
 SECTIONS = (("headline", "Headline"), ("outlets", "By outlet"), ("time", "Over time"), ("kinds", "Kinds"),
             ("chains", "Chains"), ("gender", "Gender"), ("sources", "Top sources"),
             ("anonymous", "Anonymous-dependent articles"), ("articles", "Sample articles"))
@@ -97,7 +98,7 @@ def table(frame: pl.DataFrame, prefix: str, key: str, columns: list[tuple[str, s
                 css = ' class="ar" dir="rtl"' if column in arabic else ""
                 cells.append(f"<td{css}>{esc(value)}</td>")
         body.append("<tr>" + "".join(cells) + "</tr>")
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+    return f'<div class="table"><table><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table></div>'
 
 
 def _chart(spec: dict[str, Any]) -> str:
@@ -129,14 +130,19 @@ def time_section(f: Figures, date_field: str | None) -> str:
             "run <code>annotate report</code> with <code>--date-field FIELD</code> (a date column, or <code>doc_id</code> when ids hold dates)"
         return f'<p class="note">No dates: {hint}. Articles without a date: {undated}.</p>'
     table_frame = f.by_month.with_columns(pl.col("month").dt.strftime("%Y-%m"))
+    steady = f.by_month.filter(pl.col("articles") >= MIN_MONTH_ARTICLES)
+    if steady.is_empty():  # a small run: every month is thin, show them all
+        steady = f.by_month
+    steady_months = f.grades_by_month.filter(pl.col("month").is_in(steady["month"].to_list()))
     columns = [("month", "month", "text"), ("articles", "articles", "num"), ("attributions", "attributions", "num"),
                ("anonymous", "anonymous", "num"), ("unresolved", "unresolved", "num"),
                ("share_anonymous", "anonymous share", "pct"), ("share_unresolved", "unresolved share", "pct")]
     return (
         f'<p class="note">Dates from <code>{esc(date_field)}</code>; articles without a readable date: {undated} '
-        "(left out of this section, counted everywhere else).</p>"
-        '<div class="charts">' + _chart(charts.monthly_lines(f.by_month))
-        + _chart(charts.stacked_mix(f.grades_by_month, "month", charts.GRADE_COLOURS, "Grade mix by month", "grade"))
+        "(left out of this section, counted everywhere else). The charts leave out months with fewer than "
+        f"{MIN_MONTH_ARTICLES} articles, whose shares are noise; the table lists every month.</p>"
+        '<div class="charts">' + _chart(charts.monthly_lines(steady))
+        + _chart(charts.stacked_mix(steady_months, "month", charts.GRADE_COLOURS, "Grade mix by month", "grade"))
         + "</div>" + table(table_frame, "month", "month", columns)
     )
 
@@ -146,7 +152,7 @@ def kinds_section(f: Figures) -> str:
     wide = f.kinds_by_outlet.pivot(on="value", index="outlet", values="count").select("outlet", *present)
     return (_chart(charts.stacked_mix(f.kinds_by_outlet, "outlet", charts.KIND_COLOURS, "Source kinds by outlet",
                                       "kind"))
-            + table(wide, "kinds", "outlet", [("outlet", "outlet", "text")] + [(k, k, "num") for k in present]))
+            + table(wide, "kinds", "outlet", [("outlet", "outlet", "text")] + [(k, k.replace("_", " "), "num") for k in present]))
 
 
 def chains_section(f: Figures) -> str:
