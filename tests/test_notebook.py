@@ -54,3 +54,13 @@ def test_read_run_opens_the_three_tables(pack: CompiledPack, tmp_path: Path) -> 
 def test_read_run_of_a_folder_without_tables_says_what_to_give(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="no attributions.parquet here"):
         annotate.read_run(tmp_path)
+
+
+def test_the_readme_duckdb_query_runs_on_a_run(pack: CompiledPack, tmp_path: Path) -> None:
+    duckdb = pytest.importorskip("duckdb", reason="duckdb is not installed (pip install duckdb)")
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    query = readme.split("```sql\n", 1)[1].split("```", 1)[0]
+    pipeline.run([REPO / "samples" / "articles.jsonl"], tmp_path, pack, workers=1)
+    rows = duckdb.sql(query.replace("exports/attributions.parquet", str(tmp_path / "attributions.parquet"))).fetchall()
+    outlets = pl.read_parquet(tmp_path / "attributions.parquet")["outlet"].n_unique()
+    assert len(rows) == outlets
