@@ -346,3 +346,26 @@ def _read_txt(file: Path) -> Article | ReadError:
     if not text.strip():
         return ReadError(file=str(file), line=None, doc_id=file.stem, stage="read", reason="the file is empty")
     return Article(doc_id=file.stem, text=text, file=str(file), line=None)
+
+
+def count_rows(paths: Iterable[str | Path]) -> int | None:
+    """How many input rows ``iter_articles`` will yield (articles plus unreadable rows), for a
+    progress bar with a total and an ETA; None when it cannot be known without reading the
+    whole input twice (CSV, whose records may span lines).
+
+    JSONL is counted by its non-blank lines (a byte scan, far faster than parsing),
+    Parquet from its footer, a .txt file is one article.
+    """
+    total = 0
+    for file in resolve_inputs(paths):
+        suffix = file.suffix.lower()
+        if suffix in JSONL_SUFFIXES:
+            with file.open("rb") as handle:
+                total += sum(1 for raw in handle if raw.strip())
+        elif suffix in PARQUET_SUFFIXES:
+            total += pq.ParquetFile(file).metadata.num_rows
+        elif suffix in TEXT_SUFFIXES:
+            total += 1
+        else:
+            return None
+    return total

@@ -77,3 +77,47 @@ def read_manifest(folder: Path) -> dict[str, Any]:
     except (OSError, json.JSONDecodeError):
         return {}
     return data if isinstance(data, dict) else {}
+
+
+def breakdown(folder: str | Path) -> dict[str, dict[str, int]]:
+    """Attributions of a finished run by category (named / anonymous / unresolved) and by grade,
+    for the summary ``annotate run`` prints; reads two columns only."""
+    import pyarrow.parquet as pq
+
+    path = Path(folder) / "attributions.parquet"
+    columns = [c for c in ("source_type", "credibility_grade", "implicit", "antecedent_id", "credibility_reasons")
+               if c in pq.read_schema(path).names]
+    table = pl.from_arrow(pq.read_table(path, columns=columns))
+    assert isinstance(table, pl.DataFrame)
+    from annotate.report.figures import unresolved_expr
+
+    categories = table.select(pl.when(unresolved_expr(table.columns)).then(pl.lit("unresolved"))
+                              .otherwise(pl.col("source_type")).alias("c"))["c"].value_counts()
+    grades = table["credibility_grade"].fill_null("none").value_counts()
+    return {"type": {str(k): int(v) for k, v in categories.iter_rows()},
+            "grade": {str(k): int(v) for k, v in grades.iter_rows()}}
+
+
+GENERATED_ID = r"^.+\.(?:jsonl|ndjson|csv|parquet):\d+$"
+ID_LIKE_FIELDS = ("doc_id", "id", "article_id", "docid", "uuid", "guid", "url", "link")
+
+
+def id_field_hint(folder: str | Path, id_field: str) -> str | None:
+    """A hint when every id was made from file and line (the rows had no ``id_field``) while
+    a field that looks like an id was carried instead, e.g. ``doc_id``."""
+    import re
+
+    import pyarrow.parquet as pq
+
+    path = Path(folder) / "documents.parquet"
+    names = pq.read_schema(path).names
+    candidates = [n for n in ID_LIKE_FIELDS if n in names and n != "doc_id"]
+    carried_doc_id = "input_doc_id" in names
+    if not candidates and not carried_doc_id:
+        return None
+    ids = pq.read_table(path, columns=["doc_id"]).column("doc_id").to_pylist()[:200]
+    if not ids or not all(re.match(GENERATED_ID, str(i)) for i in ids):
+        return None
+    field = "doc_id" if carried_doc_id else candidates[0]
+    return (f"the ids look like file:line ({ids[0]}) because the rows have no '{id_field}' field, "
+            f"but they have '{field}': rerun with --id-field {field}")

@@ -12,6 +12,9 @@ from annotate.errors import AnnotateError
 
 F = TypeVar("F", bound=Callable[..., Any])
 
+# --pack means the same in every command: a pack folder, or one YAML file of rules
+PACK_HELP = "Rule pack: a folder of YAML files, or one file  [default: the bundled rules/]"
+
 
 def user_errors(func: F) -> F:
     """Print an ``AnnotateError`` as ``Error: …`` and exit 1, instead of a traceback."""

@@ -36,9 +36,16 @@ def eval_(predictions: Path, gold: Path, show_misses: int, per_doc: bool) -> Non
       annotate run ../shared/gold/dev.jsonl --id-field doc_id --out /tmp/dev
       annotate eval /tmp/dev ../shared/gold/dev.jsonl --show-misses 20
     """
-    report = evaluate(load_gold(gold), load_predictions(predictions))
+    gold_documents, predicted = load_gold(gold), load_predictions(predictions)
+    report = evaluate(gold_documents, predicted)
     console = Console(highlight=False, soft_wrap=True)
     console.print(_figures(report))
+    gold_ids = {d.doc_id for d in gold_documents}
+    if predicted and not gold_ids & set(predicted):
+        Console(stderr=True, highlight=False, soft_wrap=True).print(
+            f"warning: no document id of {predictions} is in {gold} (predictions: {next(iter(predicted))!r}, "
+            f"gold: {next(iter(gold_ids), '')!r}), so nothing was scored; was the run made without "
+            "--id-field (e.g. --id-field doc_id)?", markup=False)
     if per_doc:
         console.print(_per_document(report))
     if show_misses:

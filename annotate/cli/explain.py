@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import click
 from rich.console import Console
 from rich.markup import escape
 
-from annotate.cli._common import user_errors
+from annotate.cli._common import PACK_HELP, user_errors
 from annotate.engine import annotate_text
 from annotate.errors import InputError
 from annotate.pack import load_pack
@@ -17,21 +18,25 @@ from annotate.records import Attribution, DocumentResult
 
 @click.command()
 @click.argument("text", required=False)
-@click.option("--file", "file_", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="Read the text from a UTF-8 file instead.")
-@click.option("--pack", type=click.Path(exists=True, path_type=Path), help="Rule pack folder (default: rules/).")
+@click.option("--file", "-f", "file_", type=click.Path(exists=True, dir_okay=False, allow_dash=True, path_type=Path),
+              help="Read the text from a UTF-8 file instead ('-': standard input).")
+@click.option("--pack", "-p", type=click.Path(exists=True, path_type=Path), help=PACK_HELP)
 @user_errors
 def explain(text: str | None, file_: Path | None, pack: Path | None) -> None:
     """Print each attribution found in TEXT, the rule that fired, its spans, and the
-    candidates that lost, with the reason they lost.
+    candidates that lost, with the reason they lost. TEXT '-' (or --file -) reads
+    standard input.
 
     \b
     Example:
       annotate explain "وقال المتحدث باسم الجيش إن القوات انسحبت."
+      cat article.txt | annotate explain -
     """
     if (text is None) == (file_ is None):
         raise InputError("give the text as an argument or with --file, not both")
-    if file_ is not None:
+    if text == "-" or str(file_) == "-":
+        text = _stdin_text()
+    elif file_ is not None:
         try:
             text = file_.read_text(encoding="utf-8")
         except UnicodeDecodeError as exc:
@@ -39,6 +44,15 @@ def explain(text: str | None, file_: Path | None, pack: Path | None) -> None:
     assert text is not None
     result = annotate_text(text, load_pack(pack), doc_id="explain")
     print_explanation(Console(highlight=False, soft_wrap=True), result)
+
+
+def _stdin_text() -> str:
+    stream = sys.stdin.buffer if hasattr(sys.stdin, "buffer") else None
+    data = stream.read() if stream is not None else sys.stdin.read().encode("utf-8")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"standard input: not UTF-8 text ({exc.reason}); send UTF-8") from exc
 
 
 def _span(start: int | None, end: int | None, text: str | None) -> str:

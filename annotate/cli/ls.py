@@ -14,7 +14,7 @@ from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from annotate.cli._common import user_errors
+from annotate.cli._common import PACK_HELP, user_errors
 from annotate.labelstudio import config as ls_config
 from annotate.labelstudio.client import ENV_KEY, ENV_URL, Studio, connect
 
@@ -48,8 +48,9 @@ def ls() -> None:
 
 
 @ls.command("config")
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Write the XML here instead of standard output (the repo keeps schemas/labeling-config.xml).")
+@click.option("--out", "-o", type=click.Path(path_type=Path), default=None,
+              help="Folder to write labeling-config.xml into (like every --out), or an .xml file; "
+                   "without it, standard output.")
 def config_cmd(out: Path | None) -> None:
     """Print the labeling config: RTL Arabic, named/anonymous sources, cues, claims, relations.
 
@@ -58,12 +59,13 @@ def config_cmd(out: Path | None) -> None:
 
     \b
     Example:
-      annotate ls config --out schemas/labeling-config.xml
+      annotate ls config --out schemas/
     """
     xml = ls_config.labeling_config()
     if out is None:
         click.echo(xml, nl=False)
     else:
+        out = out if out.suffix.lower() == ".xml" else out / "labeling-config.xml"
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(xml, encoding="utf-8")
         click.echo(f"wrote {out}")
@@ -72,8 +74,8 @@ def config_cmd(out: Path | None) -> None:
 @ls.command("push")
 @click.argument("inputs", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--project", required=True, help="Project title or id; a new title creates the project.")
-@click.option("--pack", "pack_path", type=click.Path(exists=True, file_okay=False, path_type=Path), default=None,
-              help="Rule pack folder  [default: the bundled rules/]")
+@click.option("--pack", "-p", "pack_path", type=click.Path(exists=True, path_type=Path), default=None,
+              help=PACK_HELP)
 @click.option("--id-field", default="id", show_default=True, help="Field or column holding the article id.")
 @click.option("--text-field", default="text", show_default=True, help="Field or column holding the article text.")
 @click.option("--update", is_flag=True, help="Add this rule version's predictions to tasks already in the project.")
@@ -130,7 +132,7 @@ def push_cmd(inputs: tuple[Path, ...], project: str, pack_path: Path | None, id_
 
 @ls.command("pull")
 @click.option("--project", required=True, help="Project title or id.")
-@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("exports"),
+@click.option("--out", "-o", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("exports"),
               show_default=True, help="Folder for reviewed.parquet and reviewed_regions.parquet.")
 @_connection
 @user_errors
@@ -169,7 +171,7 @@ def _print_frame(console: Console, title: str, frame: pl.DataFrame) -> None:
 @click.option("--project", default=None, help="Project title or id: pull its reviews first.")
 @click.option("--reviewed", "reviewed_dir", type=click.Path(exists=True, file_okay=False, path_type=Path),
               default=None, help="Instead of --project: a folder with reviewed.parquet from `annotate ls pull`.")
-@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("exports"),
+@click.option("--out", "-o", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("exports"),
               show_default=True, help="Folder for rules_report.parquet, labels_report.parquet, missed_cues.parquet.")
 @_connection
 @user_errors

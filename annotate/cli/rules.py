@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 from rich.console import Console
 
-from annotate.cli._common import user_errors
+from annotate.cli._common import PACK_HELP, user_errors
 from annotate.pack import load_pack
 from annotate.rules.check import check_pack
 from annotate.rules.schema import SCHEMA_FILE, render_json_schema
@@ -25,8 +25,10 @@ def rules() -> None:
 
 @rules.command()
 @click.argument("pack", required=False, type=click.Path(exists=True, path_type=Path))
+@click.option("--pack", "-p", "pack_option", type=click.Path(exists=True, path_type=Path), default=None,
+              help=PACK_HELP + "; the same as the PACK argument, like --pack of every other command")
 @user_errors
-def check(pack: Path | None) -> None:
+def check(pack: Path | None, pack_option: Path | None) -> None:
     """Validate PACK (default: the bundled rules/) and run every rule's examples.
 
     Every problem is reported with its file, line and rule id; the exit code is 1 when
@@ -37,7 +39,9 @@ def check(pack: Path | None) -> None:
       annotate rules check rules/
     """
     console = Console(highlight=False, markup=False, soft_wrap=True)
-    compiled = load_pack(pack)
+    if pack is not None and pack_option is not None and pack != pack_option:
+        raise click.UsageError("give the pack once: as PACK or with --pack")
+    compiled = load_pack(pack or pack_option)
     report = check_pack(compiled)
     for warning in report.warnings:
         console.print(f"warning {warning}", style="yellow")
@@ -52,7 +56,7 @@ def check(pack: Path | None) -> None:
 
 
 @rules.command()
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("schemas"), show_default=True,
+@click.option("--out", "-o", type=click.Path(file_okay=False, path_type=Path), default=Path("schemas"), show_default=True,
               help="Folder to write the schema into.")
 def schema(out: Path) -> None:
     """Write the JSON Schema of rule files (for editors) from the rule models.

@@ -6,16 +6,21 @@ from pathlib import Path
 
 import click
 from rich.console import Console
-from rich.progress import Progress, ProgressColumn, SpinnerColumn, Task, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn, Progress, ProgressColumn, SpinnerColumn, Task, TextColumn, TimeElapsedColumn, TimeRemainingColumn,
+)
 from rich.text import Text
 
 from annotate import pipeline
 from annotate.aliases import load_aliases
-from annotate.cli._common import user_errors
+from annotate.cli._common import PACK_HELP, user_errors
+from annotate.pack import load_pack
+from annotate.readers import count_rows
+from annotate.runs import breakdown, id_field_hint
 
 
 class _RateColumn(ProgressColumn):
-    """Articles per second; the total is unknown while streaming, so no ETA."""
+    """Articles per second over the recent chunks (the compile before the first chunk not counted)."""
 
     def render(self, task: Task) -> Text:
         speed = task.finished_speed or task.speed
@@ -24,10 +29,10 @@ class _RateColumn(ProgressColumn):
 
 @click.command("run")
 @click.argument("inputs", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("exports"),
+@click.option("--out", "-o", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("exports"),
               show_default=True, help="Folder for attributions.parquet, documents.parquet, errors.parquet.")
-@click.option("--pack", "pack_path", type=click.Path(exists=True, file_okay=False, path_type=Path),
-              default=None, help="Rule pack folder  [default: the bundled rules/]")
+@click.option("--pack", "-p", "pack_path", type=click.Path(exists=True, path_type=Path),
+              default=None, help=PACK_HELP)
 @click.option("--id-field", default="id", show_default=True, help="Field or column holding the article id.")
 @click.option("--text-field", default="text", show_default=True, help="Field or column holding the article text.")
 @click.option("--workers", type=click.IntRange(min=1), default=None,
@@ -50,14 +55,42 @@ def run(inputs: tuple[Path, ...], out_dir: Path, pack_path: Path | None, id_fiel
       annotate run gold.jsonl --id-field doc_id --workers 2
     """
     stderr = Console(stderr=True)
-    with Progress(SpinnerColumn(), TextColumn("{task.completed:,} articles"), _RateColumn(),
-                  TimeElapsedColumn(), console=stderr, transient=False) as bar:
-        task = bar.add_task("annotate", total=None)
+    total = count_rows(inputs)
+    columns = [SpinnerColumn(), TextColumn("{task.description}"), TextColumn("{task.completed:,}"),
+               *([TextColumn("of {task.total:,} articles"), BarColumn(), TimeRemainingColumn()] if total
+                 else [TextColumn("articles")]), _RateColumn(), TimeElapsedColumn()]
+    with Progress(*columns, console=stderr, transient=False) as bar:
+        task = bar.add_task("compiling the rule pack (first run after a change: up to a minute)…", total=total)
+        pack = load_pack(pack_path)
+        bar.update(task, description="annotating")
         summary = pipeline.run(
-            inputs, out_dir, pack_path, id_field=id_field, text_field=text_field, workers=workers,
+            inputs, out_dir, pack, id_field=id_field, text_field=text_field, workers=workers,
             progress=lambda done: bar.advance(task, done), aliases=load_aliases(aliases_path),
         )
     _print_summary(summary)
+    _print_breakdown(summary.out_dir)
+    hint = id_field_hint(summary.out_dir, id_field)
+    if hint:
+        Console(stderr=True, highlight=False, soft_wrap=True).print("hint: " + hint, markup=False)
+
+
+def _print_breakdown(out_dir: str) -> None:
+    """Named / anonymous / unresolved and the grade mix, the first thing an analyst asks."""
+    counts = breakdown(out_dir)
+    total = sum(counts["type"].values())
+    if not total:
+        return
+    console = Console(highlight=False, soft_wrap=True)
+    types = ", ".join(f"{counts['type'].get(t, 0):,} {t} ({100 * counts['type'].get(t, 0) / total:.0f}%)"
+                      for t in ("named", "anonymous", "unresolved") if counts["type"].get(t))
+    grades = ", ".join(f"{g} {counts['grade'][g]:,}" for g in ("A", "B", "C", "D", "E", "none")
+                       if counts["grade"].get(g))
+    console.print(f"{'sources':<13}  {types}", markup=False)
+    console.print(f"{'grades':<13}  {grades}", markup=False)
+
+
+def _rate(value: float) -> str:
+    return f"{value:,.1f}" if value < 10 else f"{value:,.0f}"
 
 
 def _print_summary(summary: pipeline.RunSummary) -> None:
@@ -69,7 +102,7 @@ def _print_summary(summary: pipeline.RunSummary) -> None:
         ("failed", f"{summary.failed:,} ({summary.failed_read:,} unreadable, "
                    f"{summary.failed_annotate:,} failed in the engine)"),
         ("attributions", f"{summary.attributions:,}"),
-        ("time", f"{summary.seconds:,.1f} s, {summary.articles_per_second:,.0f} articles/s, "
+        ("time", f"{summary.seconds:,.1f} s, {_rate(summary.articles_per_second)} articles/s, "
                  f"{summary.workers} worker{'s' if summary.workers != 1 else ''}"),
         *(("wrote", str(path)) for path in summary.tables.values()),
     ]

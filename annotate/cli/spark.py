@@ -9,19 +9,18 @@ from __future__ import annotations
 
 import click
 
-from annotate.cli._common import user_errors
+from annotate.cli._common import PACK_HELP, user_errors
 
 
 @click.command("spark")
 @click.argument("inputs", nargs=-1, required=True)
-@click.option("--out", "out_dir", required=True,
+@click.option("--out", "-o", "out_dir", required=True,
               help="Folder (local path or URI) for attributions/, documents/ and errors/.")
 @click.option("--partition-by", default=None,
               help="Carried input field to partition attributions and documents by (outlet, date …).")
 @click.option("--master", default=None,
               help="Spark master URL, e.g. local[2]  [default: spark-submit's, else local[*]]")
-@click.option("--pack", "pack_path", type=click.Path(exists=True, file_okay=False), default=None,
-              help="Rule pack folder  [default: the bundled rules/]")
+@click.option("--pack", "-p", "pack_path", type=click.Path(exists=True), default=None, help=PACK_HELP)
 @click.option("--id-field", default="id", show_default=True, help="Field holding the article id.")
 @click.option("--text-field", default="text", show_default=True, help="Field holding the article text.")
 @user_errors
