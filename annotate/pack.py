@@ -157,6 +157,8 @@ def load_pack(path: str | Path | None = None, cache: bool = True) -> CompiledPac
         except Exception:  # a truncated or foreign cache file is simply rebuilt
             pass
     source, problems = read_pack(root)
+    if source.unreadable:  # what those files define is unknown: the rest would only report false errors
+        raise RulePackError(problems)
     compiled = _compile(source, problems)
     if problems:
         raise RulePackError(list(dict.fromkeys(problems)))  # a macro used twice reports once
@@ -226,12 +228,12 @@ def _compile(source: PackSource, problems: list[RuleProblem]) -> CompiledPack | 
 
     rules = []
     for spec, where in source.rules:
-        text, slots, cue_lexicons = expander.expand(spec.pattern, where, spec.id, problems)
+        text, slots, cue_lexicons = expander.expand(spec.full_pattern, where, spec.id, problems)
         if "cue" not in slots:
             problems.append(RuleProblem(where.file, where.line, spec.id,
                                         "pattern has no {cue:…} slot; every rule must capture its cue"))
             continue
-        pattern = compile_regex(text, where, spec.id, problems, lists)
+        pattern = compile_regex(text, where, spec.id, problems, lists, spec.full_pattern, expander)
         if pattern is not None:
             rules.append(CompiledRule(spec.id, spec.priority, pattern, tuple(slots), frozenset(cue_lexicons), spec,
                                       where, opens_with_cue(text)))
@@ -239,14 +241,14 @@ def _compile(source: PackSource, problems: list[RuleProblem]) -> CompiledPack | 
     kind_rules = []
     for kspec, where in source.source_kinds:
         text, _, _ = expander.expand(kspec.match, where, kspec.id, problems)
-        pattern = compile_regex(text, where, kspec.id, problems, lists)
+        pattern = compile_regex(text, where, kspec.id, problems, lists, kspec.match, expander)
         if pattern is not None:
             kind_rules.append(CompiledKindRule(kspec.id, kspec.kind, pattern, kspec, where))
 
     furniture = []
     for fspec, where in source.furniture:
         text, _, _ = expander.expand(fspec.line, where, fspec.id, problems)
-        pattern = compile_regex(rf"\s*(?:{text})\s*", where, fspec.id, problems, lists)
+        pattern = compile_regex(rf"\s*(?:{text})\s*", where, fspec.id, problems, lists, fspec.line, expander)
         if pattern is not None:
             furniture.append(CompiledFurniture(fspec.id, pattern, fspec, where))
 
