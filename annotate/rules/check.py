@@ -153,6 +153,12 @@ def _is_form_of(lexicon: CompiledLexicon, cue_text: str | None) -> bool:
     return bool(cue_text) and lexicon.matcher.search(normalise(cue_text or "").text) is not None
 
 
+def _cue_of(pack: CompiledPack, lexicon: CompiledLexicon, a: Attribution) -> bool:
+    """Whether ``a``'s cue is a form of ``lexicon`` taken by a rule that captures that lexicon as its cue."""
+    rule = next((r for r in pack.rules if r.id == a.rule_id), None)
+    return rule is not None and lexicon.name in rule.cue_lexicons and _is_form_of(lexicon, a.cue_text)
+
+
 def _check_lexicons(pack: CompiledPack, report: CheckReport) -> None:
     """Lexicon examples: the cue is found and is a form of the lexicon; counterexamples:
     no cue of the text is a form of it. Then entries spelt like other words."""
@@ -171,7 +177,7 @@ def _check_lexicons(pack: CompiledPack, report: CheckReport) -> None:
                 report.failures.append(RuleProblem(where.file, where.example(index), name, failure))
         for index, text in enumerate(spec.counterexamples):
             report.counterexamples += 1
-            wrong = [a for a in annotate_text(text, pack).attributions if _is_form_of(compiled, a.cue_text)]
+            wrong = [a for a in annotate_text(text, pack).attributions if _cue_of(pack, compiled, a)]
             if wrong:
                 report.failures.append(RuleProblem(
                     where.file, where.counterexample(index), name,
@@ -188,8 +194,8 @@ def _lexicon_example(pack: CompiledPack, lexicon: CompiledLexicon, example: Lexi
     if hit is None:
         seen = ", ".join(repr(a.cue_text) for a in found) or "nothing"
         return f"{where}: expected the cue {example.cue!r}, found {seen}"
-    if not _is_form_of(lexicon, hit.cue_text):
-        return f"{where}: the cue {hit.cue_text!r} was found, but it is not a form of this lexicon"
+    if not _cue_of(pack, lexicon, hit):
+        return f"{where}: the cue {hit.cue_text!r} was found (rule {hit.rule_id}), but not as a form of this lexicon"
     if example.source is not None and not _same(hit.source_text, example.source):
         return f"{where}: expected source {example.source!r}, found {hit.source_text!r}"
     return None

@@ -288,7 +288,8 @@ def _check_tree(tree: Node | None, shown: str) -> list[RuleProblem]:
         if id(node) in seen:  # the composer hands an alias back as the very node it names
             line = node.start_mark.line + 1
             return [RuleProblem(shown, line, None, "YAML aliases (*name) and anchors (&name) are not allowed in "
-                                "rule files: write the value out (a macro shares a pattern, a lexicon a list)")]
+                                "rule files: write the value out (a macro shares a pattern, a lexicon a list); "
+                                "this value is reused")]
         seen.add(id(node))
         if isinstance(node, MappingNode):
             first: dict[str, int] = {}
