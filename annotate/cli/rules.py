@@ -9,10 +9,11 @@ import click
 from rich.console import Console
 
 from annotate.cli._common import user_errors
-from annotate.pack import CompiledPack, load_pack
+from annotate.pack import DEFAULT_PACK, CompiledPack, load_pack
 from annotate.rules.check import check_pack
 from annotate.rules.diff import DEFAULT_SEED, PackDiff, diff_packs, pack_at_ref, read_sample
 from annotate.rules.diff_view import print_counts, print_diff, write_diff
+from annotate.rules.generate import generated_macros, regenerate
 from annotate.rules.schema import SCHEMA_FILE, render_json_schema
 
 
@@ -64,6 +65,11 @@ def check(pack: Path | None, corpus: tuple[Path, ...], sample: int | None, ref: 
                f"{report.counterexamples} counterexamples run, {len(report.failures)} failed, "
                f"{len(report.warnings)} warnings")
     console.print(summary)
+    if compiled.root.is_dir():
+        for item in (g for g in generated_macros(compiled.root) if g.stale):
+            console.print(f"warning {item.file}:{item.line} [{item.name}]: generated from "
+                          f"{', '.join(item.lexicons)}, which changed since; run `annotate rules generate`",
+                          style="yellow")
     if corpus:
         diff = _diff_against(compiled.root, ref, compiled, corpus, sample)
         moved = len(diff.changes)
@@ -130,6 +136,39 @@ def diff(packs: tuple[Path, ...], corpus: tuple[Path, ...], ref: str | None, sam
     if out is not None:
         write_diff(result, out)
         click.echo(f"wrote {out}")
+
+
+@rules.command()
+@click.argument("pack", required=False, type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--check", "check_only", is_flag=True, help="Change nothing; exit 1 when a generated macro is stale.")
+@user_errors
+def generate(pack: Path | None, check_only: bool) -> None:
+    """Rewrite the generated macros of PACK (default: the bundled rules/) from their lexicons.
+
+    A macro is generated when the comment line right above it reads
+    `# generated: trie of LEXICON …` (e.g. the furniture breadcrumb trie, built from
+    site_sections, countries and capitals). Run this after editing those lexicons.
+
+    \b
+    Examples:
+      annotate rules generate
+      annotate rules generate rules/ --check
+    """
+    root = pack or DEFAULT_PACK
+    if check_only:
+        stale = [g for g in generated_macros(root) if g.stale]
+        for item in stale:
+            click.echo(f"{item.file}:{item.line} [{item.name}]: stale; its lexicons ({', '.join(item.lexicons)}) "
+                       "changed: run `annotate rules generate`")
+        if stale:
+            raise SystemExit(1)
+        click.echo("generated macros are up to date")
+        return
+    changed = regenerate(root)
+    for item in changed:
+        click.echo(f"rewrote {item.file}:{item.line} [{item.name}] from {', '.join(item.lexicons)}")
+    if not changed:
+        click.echo("generated macros are up to date")
 
 
 @rules.command()
