@@ -65,17 +65,18 @@ def check(pack: Path | None, corpus: tuple[Path, ...], sample: int | None, ref: 
                f"{report.counterexamples} counterexamples run, {len(report.failures)} failed, "
                f"{len(report.warnings)} warnings")
     console.print(summary)
-    if compiled.root.is_dir():
-        for item in (g for g in generated_macros(compiled.root) if g.stale):
+    root = pack or DEFAULT_PACK  # not compiled.root: a pack from the cache may name another folder
+    if root.is_dir():
+        for item in (g for g in generated_macros(root) if g.stale):
             console.print(f"warning {item.file}:{item.line} [{item.name}]: generated from "
                           f"{', '.join(item.lexicons)}, which changed since; run `annotate rules generate`",
                           style="yellow")
     if corpus:
-        diff = _diff_against(compiled.root, ref, compiled, corpus, sample)
+        diff = _diff_against(root, ref, compiled, corpus, sample)
         moved = len(diff.changes)
         if moved > max_changes:
             console.print(f"warning the change moves {moved} attributions on {diff.documents} articles, more than "
-                          f"--max-changes {max_changes}; see them with: annotate rules diff {compiled.root} "
+                          f"--max-changes {max_changes}; see them with: annotate rules diff {root} "
                           f"--against {ref} --corpus {' '.join(map(str, corpus))}"
                           + (f" --sample {sample}" if sample else ""), style="yellow")
         print_counts(Console(highlight=False, soft_wrap=True), diff)
@@ -127,10 +128,11 @@ def diff(packs: tuple[Path, ...], corpus: tuple[Path, ...], ref: str | None, sam
         old, new = load_pack(packs[0]), load_pack(packs[1])
         result = diff_packs(old, new, articles, old_label=str(packs[0]), new_label=str(packs[1]))
     else:
-        new = load_pack(packs[0] if packs else None)
+        root = packs[0] if packs else DEFAULT_PACK
+        new = load_pack(root)
         ref = ref or "HEAD"
         with tempfile.TemporaryDirectory(prefix="annotate-rules-") as tmp:
-            old = load_pack(pack_at_ref(new.root, ref, Path(tmp)))
+            old = load_pack(pack_at_ref(root, ref, Path(tmp)))
         result = diff_packs(old, new, articles, old_label=ref, new_label="working tree")
     print_diff(Console(highlight=False, soft_wrap=True), result, show)
     if out is not None:
