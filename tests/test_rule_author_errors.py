@@ -132,3 +132,33 @@ rules:
 """.replace("{claim:قائلةً [^\\n]+}", "{claim:rest}") + "macros:\n  rest: 'قائلةً [^\\n]+'\n", encoding="utf-8")
     pack = load_pack(tmp_path, cache=False)
     assert pack.rules[0].regex.search("قال قاءله إن الأمر انتهى") is not None
+
+
+def test_an_indentation_mistake_that_still_parses_gives_its_own_errors_only(tmp_path: Path) -> None:
+    lexicon = "lexicons:\n  say:\n    form: verb\n  entries: [قال / يقول]\n"  # entries dedented by two spaces
+    problems = _problems(tmp_path, {"pack.yaml": PACK_YAML + lexicon, "rules.yaml": "rules:\n" + RULE})
+    assert problems == [
+        f"{tmp_path.name}/pack.yaml:5 [say]: lexicons.say.entries: required key is missing",
+        f"{tmp_path.name}/pack.yaml:7 [entries]: lexicons.entries: expected a mapping (key: value), found list value"]
+
+
+def test_a_failing_example_is_reported_at_its_own_line(tmp_path: Path) -> None:
+    from annotate.rules.check import check_pack
+
+    (tmp_path / "pack.yaml").write_text(PACK_YAML + LEXICON + """\
+rules:
+  - id: say.colon
+    description: colon speech
+    pattern: '{cue:@say}:'
+    examples:
+      - {text: 'قال: نعم', cue: قال}
+      - {text: 'قال إن الأمر انتهى', cue: قال}
+    counterexamples:
+      - قالها
+      - 'يقول: لا'
+""", encoding="utf-8")
+    failures = [str(p) for p in check_pack(load_pack(tmp_path, cache=False)).failures]
+    assert failures == [
+        f"{tmp_path.name}/pack.yaml:14 [say.colon]: example 'قال إن الأمر انتهى': expected cue 'قال' from this rule, "
+        "found nothing",
+        f"{tmp_path.name}/pack.yaml:17 [say.colon]: counterexample 'يقول: لا' matched: cue 'يقول'"]

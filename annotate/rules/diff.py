@@ -104,19 +104,10 @@ class PackDiff:
         if not self.changes:
             return (f"rules diff {self.old_label} → {self.new_label}: no change on {self.documents} articles "
                     f"({self.new_total} attributions)")
-        busiest = ", ".join(f"{rule} {_signed(n)}" for rule, n in list(self.net_by_rule().items())[:3])
+        busiest = ", ".join(f"{rule} {_moves(counts)}" for rule, counts in list(self.by_rule().items())[:3])
         return (f"rules diff {self.old_label} → {self.new_label} on {self.documents} articles: "
                 f"+{c['appeared']} appeared, -{c['disappeared']} disappeared, ~{c['changed']} changed "
                 f"({self.old_total} → {self.new_total} attributions); {busiest}")
-
-    def net_by_rule(self) -> dict[str, int]:
-        """Net attributions gained per rule, biggest movement first (changes count as zero)."""
-        net: Counter[str] = Counter()
-        moved: Counter[str] = Counter()
-        for change in self.changes:
-            moved[change.rule] += 1
-            net[change.rule] += {"appeared": 1, "disappeared": -1}.get(change.status, 0)
-        return {rule: net[rule] for rule, _ in moved.most_common()}
 
     def rows(self) -> list[dict[str, Any]]:
         return [change.row() for change in self.changes]
@@ -132,8 +123,11 @@ class PackDiff:
         }, ensure_ascii=False, indent=2)
 
 
-def _signed(n: int) -> str:
-    return f"+{n}" if n > 0 else str(n)
+def _moves(counts: Counter[Status]) -> str:
+    """``+3 -1 ~2``: appeared, disappeared, changed, leaving out the zeros."""
+    parts = [f"{mark}{counts[status]}" for mark, status in (("+", "appeared"), ("-", "disappeared"),
+                                                            ("~", "changed")) if counts[status]]
+    return " ".join(parts)
 
 
 def _overlap(a: Attribution, b: Attribution) -> int:

@@ -4,8 +4,12 @@ The YAML node tree remembers where each key and item sits, which is what turns a
 pydantic error path such as ``rules.3.examples.0.cue`` into
 ``rules/cues.yaml:42 [say.vso]: …``. PyYAML's C composer builds that tree (a pack of
 a few thousand entries loads in milliseconds, where a pure-Python round-trip parser
-takes seconds). Every file is read and validated before anything is raised, so an
-author sees all their mistakes in one run.
+takes seconds). Every file is read and every lexicon, macro and rule validated on its
+own before anything is raised, so an author sees all their mistakes in one run.
+
+The tree is also where YAML's silent behaviours are caught: a key written twice in a
+mapping (PyYAML keeps the last), and anchors and aliases (a 704-byte alias bomb expands
+to gigabytes), are refused before any value is built; files and lexicons are bounded.
 """
 
 from __future__ import annotations
