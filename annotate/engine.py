@@ -10,6 +10,7 @@ end, so ``text[start:end]`` is always the span's text.
 from __future__ import annotations
 
 from annotate.attribution import Draft, assemble
+from annotate.budget import Budget
 from annotate.credibility import Origin, grade
 from annotate.furniture import blank, find_furniture
 from annotate.matching import find_candidates, quoted_spans, resolve
@@ -22,14 +23,17 @@ from annotate.sentences import split_sentences
 def annotate_text(text: str, pack: CompiledPack, doc_id: str = "doc") -> DocumentResult:
     """Find every attribution in ``text`` with ``pack``."""
     norm = normalise(text)
-    furniture = find_furniture(norm.text, pack)
-    matchable = blank(norm.text, furniture)
-    sentences = split_sentences(matchable)
     warnings: list[str] = []
-    candidates = find_candidates(matchable, sentences, pack, warnings)
-    kept, lost = resolve(candidates, quoted_spans(matchable))
-    drafts = assemble(matchable, sentences, kept, pack)
-    attributions = [_record(i, d, drafts, norm, matchable, pack, doc_id) for i, d in enumerate(drafts)]
+    # one watchdog for the whole document: a runaway rule is stopped and named, the rest goes on
+    with Budget(pack.timeout, steps_allowed=1 + norm.text.count("\n") + len(norm.text) // 200) as budget:
+        furniture = find_furniture(norm.text, pack, budget)
+        matchable = blank(norm.text, furniture)
+        sentences = split_sentences(matchable)
+        candidates = find_candidates(matchable, sentences, pack, warnings, budget)
+        kept, lost = resolve(candidates, quoted_spans(matchable))
+        drafts = assemble(matchable, sentences, kept, pack)
+        attributions = [_record(i, d, drafts, norm, matchable, pack, doc_id) for i, d in enumerate(drafts)]
+    warnings.extend(budget.warnings)
     return DocumentResult(
         doc_id=doc_id,
         text_length=len(text),

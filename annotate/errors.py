@@ -57,10 +57,9 @@ class RuleTimeoutError(AnnotateError):
         self.rule_id = rule_id
         self.seconds = seconds
         at = f" on {where}" if where else ""
-        super().__init__(
-            f"rule {rule_id!r} was stopped after {seconds:g} s{at}; its pattern backtracks "
-            f"too much: bound its repetitions (e.g. {{1,8}} instead of +)"
-        )
+        from annotate.budget import ADVICE  # one wording, safe to follow, for every timeout message
+
+        super().__init__(f"rule {rule_id!r} was stopped after {seconds:g} s{at}; {ADVICE}")
 
 
 class InputError(AnnotateError):

@@ -19,10 +19,9 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-import regex
-
 from annotate.errors import RulePackError, RuleProblem
 from annotate.normalise import normalise_term
+from annotate.rules.compiler import trie_pattern
 from annotate.rules.inflect import EntryError, expand
 from annotate.rules.loader import PackSource, pack_files, read_pack
 
@@ -47,40 +46,12 @@ class Generated:
 
 
 def trie(words: list[str]) -> str:
-    """A regex alternation of ``words`` as a trie: shared beginnings written once.
+    """An alternation of ``words`` as a trie (the compiler's own), a space matching any run of white space.
 
-    A space inside a word matches any run of white space. Branches are sorted, so the
-    same words always give the same text (the staleness test compares texts).
+    Branches are sorted, so the same words always give the same text (the staleness
+    test compares texts).
     """
-    root: dict[str, dict] = {}
-    for word in set(words):
-        node = root
-        for ch in word:
-            node = node.setdefault(ch, {})
-        node[""] = {}
-    return _render(root)
-
-
-def _atom(ch: str) -> str:
-    return r"\s+" if ch == " " else regex.escape(ch, literal_spaces=True)
-
-
-def _render(node: dict[str, dict]) -> str:
-    end = "" in node
-    branches = []
-    for ch in sorted(k for k in node if k):
-        text = _atom(ch)
-        child = node[ch]
-        while len(child) == 1 and "" not in child:  # a chain with no choice collapses into one run
-            (only,) = child
-            text += _atom(only)
-            child = child[only]
-        rest = _render(child) if any(child) or len(child) > 1 else ""
-        branches.append(text + rest)
-    if not branches:
-        return ""
-    body = "(?:" + "|".join(branches) + ")" if len(branches) > 1 or end else branches[0]
-    return body + "?" if end else body
+    return trie_pattern(sorted(set(words))).replace("\\ ", "\\s+")
 
 
 def _forms(source: PackSource, name: str) -> list[str]:
