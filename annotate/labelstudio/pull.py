@@ -43,6 +43,7 @@ ATTRIBUTION_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
     "claim_start": pl.Int64, "claim_end": pl.Int64, "claim_text": pl.String,
     "credibility_grade": pl.String, "credibility_score": pl.Float64, "credibility_reasons": pl.List(pl.String),
     "rule_id": pl.String, "pack_version": pl.String,
+    "source_key": pl.String, "source_gender": pl.String, "source_gender_evidence": pl.String,
 }
 REVIEW_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
     "task_id": pl.Int64, "annotation_id": pl.Int64, "reviewer": pl.String, "lead_time": pl.Float64,
@@ -93,6 +94,9 @@ def _values(att: Rebuilt, all_: list[Rebuilt], extras: Mapping[str, Any] | None)
         "credibility_score": extras.get("credibility_score"),
         "credibility_reasons": extras.get("credibility_reasons"),
         "rule_id": extras.get("rule_id"), "pack_version": extras.get("pack_version"),
+        # the engine's name and gender of the predicted source (a reviewer edits neither)
+        "source_key": extras.get("source_key"), "source_gender": extras.get("source_gender"),
+        "source_gender_evidence": extras.get("source_gender_evidence"),
     }
 
 

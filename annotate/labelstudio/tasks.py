@@ -116,6 +116,9 @@ def _extras(att: Attribution) -> dict[str, Any]:
         "credibility_score": att.credibility_score,
         "credibility_reasons": list(att.credibility_reasons),
         "pack_version": att.pack_version,
+        "source_key": att.source_key,
+        "source_gender": att.source_gender,
+        "source_gender_evidence": att.source_gender_evidence,
     }
 
 
