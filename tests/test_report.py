@@ -118,3 +118,14 @@ def test_an_unknown_date_field_lists_the_columns(sample_run: Path, tmp_path: Pat
     assert result.exit_code == 1
     assert "--date-field published: the tables have no such column" in result.output
     assert "doc_id" in result.output
+
+
+def test_a_run_without_attributions_still_reports(pack: CompiledPack, tmp_path: Path) -> None:
+    source = tmp_path / "calm.jsonl"
+    source.write_text('{"id": "x1", "text": "الطقس جميل اليوم."}\n', encoding="utf-8")
+    pipeline.run([source], tmp_path / "run", pack, workers=1)
+    page = build_report(tmp_path / "run", tmp_path / "report.html").path.read_text(encoding="utf-8")
+    figures = page_figures(page)
+    assert (figures["articles"], figures["attributions"], figures["share_anonymous"]) == ("1", "0", "0.0")
+    assert "No attribution names a source." in page
+    assert "No article with attributions to show" in page

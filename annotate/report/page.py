@@ -180,7 +180,9 @@ def gender_section(f: Figures) -> str:
 
 def sources_section(f: Figures) -> str:
     if f.top_sources.is_empty():
-        return '<p class="note">These tables have no source_key column (written before it existed).</p>'
+        return ('<p class="note">These tables have no source_key column (written before it existed).</p>'
+                if "source_key" not in f.top_sources.columns else
+                '<p class="note">No attribution names a source.</p>')
     top = f.top_sources["count"].max() or 1
     rows, examples = [], []
     for rank, row in enumerate(f.top_sources.iter_rows(named=True), start=1):
@@ -231,6 +233,8 @@ def anonymous_section(f: Figures, rendered: set[str]) -> str:
 
 def articles_section(texts: Mapping[str, str], rows_by_doc: Mapping[str, list[dict[str, Any]]],
                      meta: Mapping[str, Mapping[str, Any]], missing: int) -> str:
+    if not texts and not missing:
+        return '<p class="note">No article with attributions to show (or --sample 0).</p>'
     if not texts:
         return ('<p class="note">No article texts: the run folder has no run.json naming its inputs, or they '
                 "moved. Give them with <code>--input</code>.</p>")
