@@ -168,9 +168,10 @@ class TableWriter:
         rewritten = self._temp.with_name(self._temp.name + ".2")
         try:
             source = pq.ParquetFile(self._temp)
-            with pq.ParquetWriter(rewritten, self.schema) as writer:
+            schema = source.schema_arrow  # with the file's own metadata
+            with pq.ParquetWriter(rewritten, schema) as writer:
                 for group in range(source.num_row_groups):
-                    writer.write_table(transform(source.read_row_group(group)).cast(self.schema))
+                    writer.write_table(transform(source.read_row_group(group)).cast(schema))
             os.replace(rewritten, self._temp)
         finally:
             rewritten.unlink(missing_ok=True)

@@ -19,7 +19,7 @@ from typing import Any
 
 import polars as pl
 
-from annotate.errors import InputError
+from annotate.errors import ExportError, InputError
 
 MANIFEST = "run.json"
 TABLE_NAMES = ("attributions", "documents", "errors")
@@ -56,27 +56,39 @@ def _read_table(folder: Path, name: str) -> pl.DataFrame:
     raise InputError(f"{folder}: no {name}.parquet here; is this the --out folder of `annotate run`?")
 
 
+def run_note(inputs: list[Path], id_field: str, text_field: str, pack_version: str) -> dict[str, Any]:
+    """What the report needs to find the article texts again: inputs, id and text fields."""
+    return {"inputs": [str(Path(p).resolve()) for p in inputs], "id_field": id_field,
+            "text_field": text_field, "pack_version": pack_version}
+
+
 def write_manifest(folder: Path, inputs: list[Path], id_field: str, text_field: str, pack_version: str) -> Path:
     """Note how the run was made, atomically, beside its tables."""
-    note = {"inputs": [str(Path(p).resolve()) for p in inputs], "id_field": id_field,
-            "text_field": text_field, "pack_version": pack_version}
     path = folder / MANIFEST
     temp = folder / f".{MANIFEST}.{os.getpid()}.tmp"
-    temp.write_text(json.dumps(note, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-    os.replace(temp, path)
+    note = run_note(inputs, id_field, text_field, pack_version)
+    try:  # ASCII JSON: a file name need not be UTF-8
+        temp.write_text(json.dumps(note, indent=2) + "\n", encoding="utf-8")
+        os.replace(temp, path)
+    except OSError as exc:
+        raise ExportError(f"{path}: cannot write the run's note ({exc.strerror or exc})") from exc
     return path
 
 
 def read_manifest(folder: Path) -> dict[str, Any]:
-    """The run's note, or an empty dict for runs made before it existed (or by Spark)."""
-    path = Path(folder) / MANIFEST
-    if not path.is_file():
-        return {}
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError):
-        return {}
-    return data if isinstance(data, dict) else {}
+    """The run's note (``run.json``, or the inputs recorded in a ``manifest.json``), or an
+    empty dict for runs made before either existed (or by Spark)."""
+    for name in (MANIFEST, "manifest.json"):
+        path = Path(folder) / name
+        if not path.is_file():
+            continue
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, json.JSONDecodeError):
+            continue
+        if isinstance(data, dict) and "inputs" in data:
+            return data
+    return {}
 
 
 def breakdown(folder: str | Path) -> dict[str, dict[str, int]]:
