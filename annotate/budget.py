@@ -20,9 +20,11 @@ The timeout's advice is written so that following it cannot make things worse.
 
 from __future__ import annotations
 
+import re
 import signal
 import threading
 import time
+from collections.abc import Iterable
 from types import FrameType
 from typing import Any
 
@@ -31,6 +33,14 @@ MAX_TIMEOUT_MS = 10_000  # a pack's timeout_ms may not be larger: a runaway must
 ADVICE = ("its pattern backtracks catastrophically: make the branches of a repetition unable to match the "
           "same text (write a+, not (?:a|aa)+), and make a repetition that must not give text back "
           "atomic: (?>…)")
+
+
+_STOPPED = re.compile(r"^(?:rule|furniture rule|source-kind rule) '([^']+)'.* was stopped after ")
+
+
+def stopped_rules(warnings: Iterable[str]) -> list[str]:
+    """The ids of the rules a document's warnings say were stopped, for run summaries."""
+    return [m.group(1) for m in map(_STOPPED.match, warnings) if m is not None]
 
 
 class RuleTimeout(Exception):
@@ -80,6 +90,7 @@ class Budget:
     def stopped(self, label: str, what: str) -> None:
         """Record that ``label`` was stopped, with a message for the person reading the warnings."""
         self.slow.append(label)
+        self.deadline += self.timeout * 1.5  # the stopped step's time is not held against the rest
         self.warnings.append(f"{what} was stopped after {self.timeout * 1000:g} ms; {ADVICE}")
 
     def __enter__(self) -> Budget:

@@ -25,7 +25,8 @@ def annotate_text(text: str, pack: CompiledPack, doc_id: str = "doc") -> Documen
     norm = normalise(text)
     warnings: list[str] = []
     # one watchdog for the whole document: a runaway rule is stopped and named, the rest goes on
-    with Budget(pack.timeout, steps_allowed=1 + norm.text.count("\n") + len(norm.text) // 200) as budget:
+    # (deadline: a rule's timeout per 100 characters and per line, plus four: ~10³× what an article needs)
+    with Budget(pack.timeout, steps_allowed=4 + norm.text.count("\n") + len(norm.text) // 100) as budget:
         furniture = find_furniture(norm.text, pack, budget)
         matchable = blank(norm.text, furniture)
         sentences = split_sentences(matchable)

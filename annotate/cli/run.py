@@ -76,6 +76,12 @@ def _print_summary(summary: pipeline.RunSummary) -> None:
     if summary.failed:
         console.print(f"{summary.failed:,} article(s) failed: see {summary.errors_path} (file, line, reason)",
                       markup=False)
+    if summary.stopped_rules:
+        stopped = ", ".join(f"{rule_id} ({count:,} article{'s' if count != 1 else ''})"
+                            for rule_id, count in summary.stopped_rules.items())
+        console.print(f"rules stopped past their time budget: {stopped}; their matches there are missing "
+                      "(warnings column of documents.parquet); find the cause with: annotate rules check",
+                      markup=False)
     if summary.dropped_fields:
         console.print("fields first seen after the first lines of a JSONL file were not carried: "
                       + ", ".join(summary.dropped_fields), markup=False)

@@ -17,6 +17,7 @@ from annotate.engine import annotate_text
 from annotate.errors import RuleProblem
 from annotate.normalise import normalise, normalise_term
 from annotate.pack import CompiledPack, CompiledRule
+from annotate.rules.adversarial import fallbacks, screen
 from annotate.records import Attribution, type_of_kind
 from annotate.rules.schema import RuleExample
 from annotate.sources import classify
@@ -91,8 +92,11 @@ def lint_pattern(pattern: str) -> list[str]:
 
 
 def check_pack(pack: CompiledPack) -> CheckReport:
-    """Run every example and counterexample of every rule of ``pack``; lint its patterns."""
+    """Run every example and counterexample of every rule of ``pack``; lint its patterns; time
+    every pattern on adversarial inputs; name the rules that fall back to ``regex``."""
     report = CheckReport()
+    report.warnings.extend(fallbacks(pack))
+    report.failures.extend(screen(pack))
     for rule in pack.rules:
         for message in lint_pattern(rule.spec.pattern):
             report.warnings.append(_problem(rule, message))
