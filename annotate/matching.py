@@ -63,7 +63,8 @@ def cue_words(text: str, sentences: list[Offsets], pack: CompiledPack) -> list[l
     starts = [s for s, _ in sentences]
     lookup = pack.lexicons_of_word
     index = 0
-    for m in _WORD.finditer(text):
+    words = pack.trigger_words.finditer(text) if pack.trigger_words is not None else _WORD.finditer(text)
+    for m in words:
         lexicons = lookup(m.group())
         if not lexicons:
             continue
@@ -109,11 +110,16 @@ def find_candidates(text: str, sentences: list[Offsets], pack: CompiledPack,
                 budget.calls += 1
                 budget.busy = rule.id
                 if rule.cue_first and rule.cue_lexicons:
+                    subject_first = rule.source_before_cue
                     for start, lexicons in here:
-                        if rule.source_before_cue and start - s_start < 2:
+                        if subject_first and start - s_start < 2:
                             continue  # no room for a subject before a cue that opens the sentence
                         if lexicons & rule.cue_lexicons:
-                            m = rule.regex.match(sentence, start - s_start)
+                            at = start - s_start
+                            if rule.spaced:  # the rule starts where the white space before its cue does
+                                while at and sentence[at - 1].isspace():
+                                    at -= 1
+                            m = rule.regex.match(sentence, at)
                             if m is not None:
                                 out.append(_candidate(rule, index, s_start, m))
                     continue

@@ -19,7 +19,9 @@ from typing import Any
 from annotate.budget import MAX_TIMEOUT_MS, GuardedPattern
 from annotate.errors import RulePackError, RuleProblem
 from annotate.pack_cache import CodeCache, cache_dir  # noqa: F401  (cache_dir: re-exported)
-from annotate.rules.compiler import CompiledLexicon, Engine, Expander, compile_lexicon, compile_pattern
+from annotate.rules.compiler import (
+    LETTER, CompiledLexicon, Engine, Expander, compile_lexicon, compile_pattern, trie_pattern,
+)
 from annotate.rules.loader import Located, PackSource, pack_files, read_pack
 from annotate.rules.schema import CredibilitySettings, FurnitureRule, Rule, SourceKindRule
 from annotate.records import SourceKind
@@ -43,6 +45,7 @@ class CompiledRule:
     where: Located
     cue_first: bool  # the pattern opens with its cue: try it only where a cue word starts
     engine: Engine = Engine("re")
+    spaced: bool = False  # cue_first, but from the white space before the cue (a condition on the word before)
 
     @property
     def implicit(self) -> bool:
@@ -89,6 +92,8 @@ class CompiledPack:
     agreement: dict[str, tuple[str, str]] = field(repr=False)  # noun → gender and number tagged in lexicons
     furniture_any: Any = field(repr=False)  # every furniture rule as one pattern
     expander: Expander = field(repr=False)
+    # every trigger word as a whole word (bare or after و/ف) in one pattern: the cue-word pass in C
+    trigger_words: Any = field(default=None, repr=False)
 
     @property
     def model_version(self) -> str:
@@ -105,15 +110,28 @@ class CompiledPack:
         return frozenset()
 
 
+_LETTER_RUN = re.compile(LETTER + "+")
 _LOOKAROUND = re.compile(r"\(\?<?[=!]")
 
 
 def opens_with_cue(pattern: str) -> bool:
-    """Whether a rule's regex source starts with its cue slot, once leading look-arounds are skipped."""
-    pos = 0
+    """Whether a rule's regex source starts with its cue slot, once leading look-arounds are skipped
+    (and one ``\\s*`` among them: the rule then starts where the white space before its cue does)."""
+    pos = _skip_lookarounds(pattern, 0)
+    if pattern.startswith(r"\s*", pos):
+        pos = _skip_lookarounds(pattern, pos + 3)
+    return pattern.startswith("(?P<cue>", pos)
+
+
+def spaced_cue(pattern: str) -> bool:
+    """Whether the pattern reads the white space before its cue (``(?<!…)\\s*{cue:…}``)."""
+    return pattern.startswith(r"\s*", _skip_lookarounds(pattern, 0))
+
+
+def _skip_lookarounds(pattern: str, pos: int) -> int:
     while _LOOKAROUND.match(pattern, pos):
         pos = _skip_group(pattern, pos)
-    return pattern.startswith("(?P<cue>", pos)
+    return pos
 
 
 def _skip_group(pattern: str, pos: int) -> int:
@@ -188,6 +206,16 @@ def _one_pattern(furniture: list[CompiledFurniture], texts: list[str],
     return compiled[0] if compiled is not None else None
 
 
+def _trigger_pattern(words: dict[str, Any], compile_re: Callable[[str], re.Pattern[str]]) -> Any:
+    """The words ``CompiledPack.lexicons_of_word`` knows, as whole words, found in one ``re`` pass:
+    a word as it is, else after a و/ف prefix, exactly as that lookup tries them."""
+    letter_runs = [w for w in words if _LETTER_RUN.fullmatch(w)]  # only these can be a word of the text
+    if not letter_runs:
+        return None
+    trie = trie_pattern(letter_runs)
+    return compile_re(rf"(?<!{LETTER})(?:{trie}(?!{LETTER})|[وف]{trie}(?!{LETTER}))")
+
+
 def _compile(source: PackSource, problems: list[RuleProblem],
              compile_re: Callable[[str], re.Pattern[str]] = re.compile) -> CompiledPack | None:
     lexicons: dict[str, CompiledLexicon] = {}
@@ -207,7 +235,7 @@ def _compile(source: PackSource, problems: list[RuleProblem],
         compiled = compile_pattern(text, where, spec.id, problems, compile_re)
         if compiled is not None:
             rules.append(CompiledRule(spec.id, spec.priority, compiled[0], tuple(slots), frozenset(cue_lexicons),
-                                      spec, where, opens_with_cue(text), compiled[1]))
+                                      spec, where, opens_with_cue(text), compiled[1], spaced_cue(text)))
 
     kind_rules = []
     for kspec, where in source.source_kinds:
@@ -258,6 +286,7 @@ def _compile(source: PackSource, problems: list[RuleProblem],
         content_hash=digest.hexdigest(), timeout=source.meta.timeout_ms / 1000, root=source.root,
         lexicons=lexicons, rules=tuple(rules), kind_rules=tuple(kind_rules), furniture=tuple(furniture),
         credibility=credibility, trigger_lexicons={k: frozenset(v) for k, v in first_words.items()},
+        trigger_words=_trigger_pattern(first_words, compile_re),
         agreement=_agreement(lexicons), furniture_any=_one_pattern(furniture, furniture_texts, compile_re),
         expander=expander,
     )

@@ -41,11 +41,12 @@ def _timed(name: str, function: Callable[..., Any]) -> Callable[..., Any]:
 
 
 class _TimedRegex:
-    """A compiled pattern whose ``match`` and ``finditer`` count their time against a rule."""
+    """A compiled pattern whose ``match``, ``search`` and ``finditer`` count their time against a rule."""
 
     def __init__(self, pattern: Any, key: str):
         self._pattern, self._key = pattern, key
         self.match = _timed(key, pattern.match)
+        self.search = _timed(key, pattern.search)
 
     def finditer(self, *args: Any, **kwargs: Any) -> Iterator[Any]:
         started = time.perf_counter()
