@@ -33,3 +33,14 @@ def test_help_lists_every_command_without_importing_them() -> None:
     assert result.exit_code == 0
     for name in _COMMANDS:
         assert f"  {name} " in result.output
+
+
+def test_annotate_run_as_a_program_writes_its_tables_without_importing_pandas(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    source = tmp_path / "one.jsonl"
+    source.write_text('{"id": "a", "text": "وقال الوزير إن الوضع مستقر."}\n', encoding="utf-8")
+    code = (f"import sys\nsys.argv = ['annotate', 'run', {str(source)!r}, '--out', {str(tmp_path / 'out')!r}]\n"
+            "from annotate.cli import entry\ntry:\n    entry()\nexcept SystemExit as exc:\n    assert not exc.code\n"
+            "import pyarrow.parquet as pq\n"
+            f"print(pq.read_table({str(tmp_path / 'out' / 'attributions.parquet')!r}).num_rows)")
+    loaded = _modules_after(code)
+    assert "pandas" not in loaded and "1" in loaded

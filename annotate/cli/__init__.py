@@ -73,3 +73,27 @@ def main() -> None:
     Example:
       annotate run articles.jsonl --out exports/
     """
+
+
+# Commands that never use pandas. pyarrow imports it, when it is installed, the first time
+# it converts Python values (to ask whether they are pandas objects): half a second of a
+# one-article run. For these commands, run as a program, pyarrow finds it absent.
+_WITHOUT_PANDAS = frozenset({"run", "explain", "rules"})
+
+
+class _NoPandas:
+    """A meta-path finder under which ``import pandas`` fails as if it were not installed."""
+
+    def find_spec(self, name: str, path: object = None, target: object = None) -> None:
+        if name == "pandas" or name.startswith("pandas."):
+            raise ModuleNotFoundError(f"{name} is not used by this command", name=name)
+        return None
+
+
+def entry() -> None:
+    """The ``annotate`` program (console script and ``python -m annotate``)."""
+    import sys
+
+    if len(sys.argv) > 1 and sys.argv[1] in _WITHOUT_PANDAS and "pandas" not in sys.modules:
+        sys.meta_path.insert(0, _NoPandas())  # type: ignore[arg-type]
+    main()
