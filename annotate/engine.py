@@ -16,7 +16,7 @@ from annotate.furniture import blank, find_furniture
 from annotate.matching import find_candidates, quoted_spans, resolve
 from annotate.normalise import Normalised, normalise
 from annotate.pack import CompiledPack
-from annotate.records import Attribution, DocumentResult, LostCandidate, Span, type_of_kind
+from annotate.records import Attribution, DocumentResult, FurnitureSpan, LostCandidate, Span, type_of_kind
 from annotate.sentences import split_sentences
 
 
@@ -39,7 +39,7 @@ def annotate_text(text: str, pack: CompiledPack, doc_id: str = "doc") -> Documen
         doc_id=doc_id,
         text_length=len(text),
         sentences=[_span(norm, s, e) for s, e in sentences],
-        furniture=[_span(norm, s, e) for s, e, _ in furniture],
+        furniture=[FurnitureSpan(**_span(norm, s, e).model_dump(), rule_id=rule) for s, e, rule in furniture],
         attributions=attributions,
         lost=[_lost(loser.candidate.rule.id, loser.reason, _span(norm, *loser.candidate.cue)) for loser in lost],
         warnings=warnings,

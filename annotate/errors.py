@@ -30,9 +30,12 @@ class RuleProblem:
     line: int | None
     rule_id: str | None
     message: str
+    column: int | None = None  # 1-based, when the YAML parser or the pattern compiler knows it
 
     def __str__(self) -> str:
         where = self.file if self.line is None else f"{self.file}:{self.line}"
+        if self.line is not None and self.column is not None:
+            where += f":{self.column}"
         rule = f" [{self.rule_id}]" if self.rule_id else ""
         return f"{where}{rule}: {self.message}"
 

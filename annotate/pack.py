@@ -169,6 +169,8 @@ def load_pack(path: str | Path | None = None, cache: bool = True) -> CompiledPac
     if not root.exists():
         raise RulePackError([RuleProblem(str(root), None, None, "no such rule pack folder or file")])
     source, problems = read_pack(root)
+    if source.unreadable:  # what those files define is unknown: the rest would only report false errors
+        raise RulePackError(problems)
     codes = CodeCache.for_key(_cache_key(source)) if cache else CodeCache(None)
     compiled = _compile(source, problems, codes.compile)
     if problems:
@@ -227,12 +229,12 @@ def _compile(source: PackSource, problems: list[RuleProblem],
 
     rules = []
     for spec, where in source.rules:
-        text, slots, cue_lexicons = expander.expand(spec.pattern, where, spec.id, problems)
+        text, slots, cue_lexicons = expander.expand(spec.full_pattern, where, spec.id, problems)
         if "cue" not in slots:
             problems.append(RuleProblem(where.file, where.line, spec.id,
                                         "pattern has no {cue:…} slot; every rule must capture its cue"))
             continue
-        compiled = compile_pattern(text, where, spec.id, problems, compile_re)
+        compiled = compile_pattern(text, where, spec.id, problems, compile_re, spec.full_pattern, expander)
         if compiled is not None:
             rules.append(CompiledRule(spec.id, spec.priority, compiled[0], tuple(slots), frozenset(cue_lexicons),
                                       spec, where, opens_with_cue(text), compiled[1], spaced_cue(text)))
@@ -240,7 +242,7 @@ def _compile(source: PackSource, problems: list[RuleProblem],
     kind_rules = []
     for kspec, where in source.source_kinds:
         text, _, _ = expander.expand(kspec.match, where, kspec.id, problems)
-        compiled = compile_pattern(text, where, kspec.id, problems, compile_re)
+        compiled = compile_pattern(text, where, kspec.id, problems, compile_re, kspec.match, expander)
         if compiled is not None:
             guarded = GuardedPattern(compiled[0], kspec.id, "source-kind rule")  # a runaway is stopped and named
             kind_rules.append(CompiledKindRule(kspec.id, kspec.kind, guarded, kspec, where, compiled[1]))
@@ -249,7 +251,7 @@ def _compile(source: PackSource, problems: list[RuleProblem],
     furniture_texts = []
     for fspec, where in source.furniture:
         text, _, _ = expander.expand(fspec.line, where, fspec.id, problems)
-        compiled = compile_pattern(rf"\s*(?:{text})\s*", where, fspec.id, problems, compile_re)
+        compiled = compile_pattern(rf"\s*(?:{text})\s*", where, fspec.id, problems, compile_re, fspec.line, expander)
         if compiled is not None:
             furniture.append(CompiledFurniture(fspec.id, compiled[0], fspec, where, compiled[1]))
             furniture_texts.append(rf"\s*(?:{text})\s*")

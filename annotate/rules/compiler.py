@@ -66,6 +66,9 @@ class Expander:
     def __init__(self, source: PackSource, lexicons: dict[str, CompiledLexicon]):
         self.source = source
         self.lexicons = lexicons
+        # a macro expands the same wherever it is used: expanded once (macros that use each
+        # other twice per level would otherwise take exponential time)
+        self._macros: dict[str, tuple[str, set[str]]] = {}
 
     def expand(self, template: str, where: Located, owner: str | None,
                problems: list[RuleProblem], stack: tuple[str, ...] = ()) -> tuple[str, list[str], set[str]]:
@@ -108,7 +111,8 @@ class Expander:
             name = ref[1:]
             lexicon = self.lexicons.get(name)
             if lexicon is None:
-                problems.append(_unknown("lexicon", name, self.source.lexicons, where, owner))
+                if self._reportable("lexicons", name):
+                    problems.append(_unknown("lexicon", name, self.source.lexicons, where, owner))
                 return "(?!)", set()
             return (lexicon.glued if glued else lexicon.pattern), {name}
         if ref in stack:
@@ -117,14 +121,26 @@ class Expander:
                                         f"macros refer to each other in a circle: {chain}"))
             return "(?!)", set()
         if ref not in self.source.macros:
-            problems.append(_unknown("macro", ref, self.source.macros, where, owner))
+            if self._reportable("macros", ref):
+                problems.append(_unknown("macro", ref, self.source.macros, where, owner))
             return "(?!)", set()
+        if ref in self._macros:
+            return self._macros[ref]
         body, macro_where = self.source.macros[ref]
         piece, slots, lexicons = self.expand(body, macro_where, ref, problems, stack + (ref,))
         if slots:
             problems.append(RuleProblem(macro_where.file, macro_where.line, ref,
                                         "a macro cannot capture slots; capture it in the rule instead"))
-        return f"(?:{piece})", lexicons_of(body, self)
+        result = f"(?:{piece})", lexicons_of(body, self)
+        if len(piece) > MAX_EXPANSION:
+            problems.append(RuleProblem(macro_where.file, macro_where.line, ref, too_long(ref, len(piece))))
+            result = "(?!)", result[1]
+        self._macros[ref] = result
+        return result
+
+    def _reportable(self, section: str, name: str) -> bool:
+        """An unknown name is reported unless its definition was refused or sits in an unreadable file."""
+        return not self.source.refused(section, name) and not self.source.unreadable
 
 
 def lexicons_of(template: str, expander: Expander) -> set[str]:
@@ -143,10 +159,22 @@ def lexicons_of(template: str, expander: Expander) -> set[str]:
     return names
 
 
+# A rule's or macro's expansion beyond this many characters is refused: a few levels of
+# macros that use each other twice would otherwise grow to gigabytes.
+MAX_EXPANSION = 200_000
+
+
+def too_long(name: str, size: int) -> str:
+    """The message for a macro or pattern whose expansion passes ``MAX_EXPANSION``."""
+    return (f"'{name}' expands to {size:,} characters, more than the {MAX_EXPANSION:,} allowed; a macro "
+            "used several times inside another multiplies its size: use a lexicon, or fewer levels")
+
+
 def _unknown(what: str, name: str, known: Iterable[str], where: Located, owner: str | None) -> RuleProblem:
     close = difflib.get_close_matches(name, list(known), n=3)
     names = sorted(known)
     hint = (f"; did you mean {', '.join(close)}?" if close
+            else f"; no {what}s are defined" if not names
             else f"; known: {', '.join(names)}" if len(names) <= 8 else f"; none of the {len(names)} known is close")
     return RuleProblem(where.file, where.line, owner, f"unknown {what} '{name}'{hint}")
 
@@ -485,12 +513,17 @@ class Engine:
 
 
 def compile_pattern(source_text: str, where: Located, owner: str | None, problems: list[RuleProblem],
-                    compile_re: Callable[[str], re.Pattern[str]] = re.compile) -> tuple[Any, Engine] | None:
+                    compile_re: Callable[[str], re.Pattern[str]] = re.compile, template: str | None = None,
+                    expander: Expander | None = None) -> tuple[Any, Engine] | None:
     """Compile with ``re``; fall back to ``regex`` (V1) for what only it can run.
 
     Returns the compiled pattern and the engine that compiled it, or None after
-    recording why neither can compile it.
+    recording why neither can compile it. A failure is located in what the author wrote
+    (``template`` and the macros it uses), not in the expanded text they never see.
     """
+    if len(source_text) > MAX_EXPANSION:
+        problems.append(RuleProblem(where.file, where.line, owner, too_long(owner or "pattern", len(source_text))))
+        return None
     translated = to_std_re(source_text)
     reason = "uses syntax only the regex module has"
     if translated is not None:
@@ -506,5 +539,9 @@ def compile_pattern(source_text: str, where: Located, owner: str | None, problem
         # V1: the dialect packs were first written in (set operations, full Unicode properties)
         return regex.compile(source_text, regex.V1 | regex.UNICODE), Engine("regex", reason)
     except Exception as exc:  # regex.error, or a pattern too deep to parse
-        problems.append(RuleProblem(where.file, where.line, owner, f"pattern does not compile: {exc}"))
+        if template is not None and expander is not None and type(exc).__module__.startswith("regex"):
+            from annotate.rules.locate import locate_compile_error  # the rare path: imported when needed
+            problems.append(locate_compile_error(template, where, owner, expander, exc))
+        else:
+            problems.append(RuleProblem(where.file, where.line, owner, f"pattern does not compile: {exc}"))
         return None
