@@ -48,7 +48,7 @@ def annotate_text(text: str, pack: CompiledPack, doc_id: str = "doc") -> Documen
 
 def _span(norm: Normalised, start: int, end: int) -> Span:
     s, e = norm.span(start, end)
-    return Span(start=s, end=e, text=norm.original[s:e])
+    return Span.model_construct(start=s, end=e, text=norm.original[s:e])  # two ints and their text: no validation needed
 
 
 def _optional_span(norm: Normalised, span: tuple[int, int] | None) -> Span | None:

@@ -48,6 +48,7 @@ class Lost:
 
 
 _WORD = re.compile(LETTER + "+")
+_LETTER = re.compile(LETTER)
 
 
 def cue_words(text: str, sentences: list[Offsets], pack: CompiledPack) -> list[list[tuple[int, frozenset[str]]]]:
@@ -63,12 +64,16 @@ def cue_words(text: str, sentences: list[Offsets], pack: CompiledPack) -> list[l
     starts = [s for s, _ in sentences]
     lookup = pack.lexicons_of_word
     index = 0
-    words = pack.trigger_words.finditer(text) if pack.trigger_words is not None else _WORD.finditer(text)
+    trigger = pack.trigger_words
+    words = trigger.finditer(text) if trigger is not None else _WORD.finditer(text)
+    letter_at = _LETTER.match
     for m in words:
+        start = m.start()
+        if trigger is not None and start and letter_at(text, start - 1):
+            continue  # inside a word
         lexicons = lookup(m.group())
         if not lexicons:
             continue
-        start = m.start()
         if not (sentences[index][0] <= start < sentences[index][1]):
             index = bisect_right(starts, start) - 1
             if index < 0 or start >= sentences[index][1]:

@@ -92,7 +92,7 @@ class CompiledPack:
     agreement: dict[str, tuple[str, str]] = field(repr=False)  # noun → gender and number tagged in lexicons
     furniture_any: Any = field(repr=False)  # every furniture rule as one pattern
     expander: Expander = field(repr=False)
-    # every trigger word as a whole word (bare or after و/ف) in one pattern: the cue-word pass in C
+    # every trigger word (bare or after و/ف) ending a word, in one pattern: the cue-word pass in C
     trigger_words: Any = field(default=None, repr=False)
 
     @property
@@ -215,7 +215,10 @@ def _trigger_pattern(words: dict[str, Any], compile_re: Callable[[str], re.Patte
     if not letter_runs:
         return None
     trie = trie_pattern(letter_runs)
-    return compile_re(rf"(?<!{LETTER})(?:{trie}(?!{LETTER})|[وف]{trie}(?!{LETTER}))")
+    # no look-behind in front, so that re scans for the first letters at C speed; the
+    # caller checks that a match starts a word (a match inside a word is all letters and
+    # ends the word, so no word start is skipped over)
+    return compile_re(rf"(?:{trie}|[وف]{trie})(?!{LETTER})")
 
 
 def _compile(source: PackSource, problems: list[RuleProblem],
