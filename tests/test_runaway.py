@@ -15,6 +15,7 @@ from annotate.engine import annotate_text
 from annotate.errors import RulePackError
 from annotate.pack import load_pack
 from annotate.rules.check import check_pack
+from tiny_pack import pack_yaml
 
 RUNAWAY = "(?:ا|اا)+ب"  # exponential on a long run of ا that does not end in ب
 SLOW_TEXT = "ا" * 40 + "ج"
@@ -22,18 +23,12 @@ SLOW_TEXT = "ا" * 40 + "ج"
 
 def _pack(folder: Path, timeout_ms: int = 50, kind: str = "(?!)", furniture: str = "(?!)") -> Path:
     folder.mkdir(exist_ok=True)
-    (folder / "pack.yaml").write_text(
-        f"pack: {{name: slow, version: 0.0.1, timeout_ms: {timeout_ms}}}\n"
-        "lexicons:\n  say: {form: verb, entries: [قال / يقول]}\n"
-        "macros:\n  subject: '[^\\s]+'\n  that: 'ان [^\\n]+'\n"
-        "rules:\n  - id: say.simple\n    description: a verb, its subject, a that-clause\n"
-        "    pattern: '{cue:@say} {source:subject} {claim:that}'\n"
-        "    examples: [{text: قال الوزير ان الوضع مستقر, cue: قال, source: الوزير}]\n"
-        "    counterexamples: [قال]\n"
+    (folder / "pack.yaml").write_text(pack_yaml(
+        f"pack: {{name: slow, version: 0.0.1, timeout_ms: {timeout_ms}}}\n",
         "source_kinds:\n  - id: kind.slow\n    kind: organization\n"
         f"    match: '{kind}'\n    examples: [ااب]\n"
         "furniture:\n  - id: furniture.slow\n"
-        f"    line: '{furniture}'\n    examples: [ااب]\n    counterexamples: [قال الوزير]\n",
+        f"    line: '{furniture}'\n    examples: [ااب]\n    counterexamples: [قال الوزير]\n"),
         encoding="utf-8")
     return folder
 
