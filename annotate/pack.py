@@ -9,11 +9,10 @@ touching a file again.
 from __future__ import annotations
 
 import hashlib
-import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from collections.abc import Callable
 from typing import Any
 
 from annotate.budget import MAX_TIMEOUT_MS, GuardedPattern
@@ -22,7 +21,7 @@ from annotate.pack_cache import CodeCache, cache_dir  # noqa: F401  (cache_dir: 
 from annotate.rules.compiler import (
     LETTER, CompiledLexicon, Engine, Expander, compile_lexicon, compile_pattern, trie_pattern,
 )
-from annotate.rules.loader import Located, PackSource, pack_files, read_pack
+from annotate.rules.loader import Located, PackSource, read_pack
 from annotate.rules.schema import CredibilitySettings, FurnitureRule, Rule, SourceKindRule
 from annotate.records import SourceKind
 
@@ -81,7 +80,7 @@ class CompiledPack:
     version: str
     description: str
     content_hash: str
-    timeout: float  # seconds, per rule and sentence
+    timeout: float  # seconds of CPU, per rule and sentence (and per furniture line, per source phrase)
     root: Path
     lexicons: dict[str, CompiledLexicon]
     rules: tuple[CompiledRule, ...]
