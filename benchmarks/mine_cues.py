@@ -209,8 +209,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="JSONL files with a text field (default: news-dev and news-wild)")
     parser.add_argument("--pack", type=Path, default=REPO / "rules", help="rule pack folder (default: rules/)")
     parser.add_argument("--min-count", type=int, default=3, help="drop candidates seen fewer times (default 3)")
-    parser.add_argument("--min-share", type=float, default=0.0,
-                        help="drop candidates that open content less often than this share of their uses")
+    parser.add_argument("--min-share", type=float, default=0.01,
+                        help="drop candidates that open content less often than this share of their uses (default 0.01)")
     parser.add_argument("--top", type=int, default=0, help="keep only the N most frequent (default: all)")
     parser.add_argument("--unknown-only", action="store_true", help="only words no cue lexicon has")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="TSV to write (default benchmarks/mined_cues.tsv)")
