@@ -26,7 +26,7 @@ already lists in a cue lexicon are marked with that lexicon; function words that
 in the same places (``بعد ان``, ``يجب``) are filtered by a short list, and whatever is
 left is for a person to judge.
 
-    .venv/bin/python benchmarks/mine_cues.py                         # both corpora → benchmarks/mined_cues.tsv
+    .venv/bin/python benchmarks/mine_cues.py                         # both corpora → exports/mined_cues.tsv
     .venv/bin/python benchmarks/mine_cues.py --min-count 5 --top 300
     .venv/bin/python benchmarks/mine_cues.py CORPUS.jsonl ... --out /tmp/mined.tsv
 """
@@ -51,7 +51,7 @@ from annotate.pack import CompiledPack, load_pack  # noqa: E402
 
 SHARED = REPO.parent / "shared"
 DEFAULT_CORPORA = (SHARED / "corpus" / "news-dev.jsonl", SHARED / "corpus" / "news-wild.jsonl")
-DEFAULT_OUT = REPO / "benchmarks" / "mined_cues.tsv"
+DEFAULT_OUT = REPO / "exports" / "mined_cues.tsv"
 
 # the cue lexicons a mined word is looked up in, in this order
 CUE_LEXICONS = ("say_verbs", "belief_verbs", "stance_verbs", "pointing_verbs", "announce_verbs",
@@ -213,7 +213,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="drop candidates that open content less often than this share of their uses (default 0.01)")
     parser.add_argument("--top", type=int, default=0, help="keep only the N most frequent (default: all)")
     parser.add_argument("--unknown-only", action="store_true", help="only words no cue lexicon has")
-    parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="TSV to write (default benchmarks/mined_cues.tsv)")
+    parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="TSV to write (default exports/mined_cues.tsv)")
     args = parser.parse_args(argv)
     for path in args.corpora:
         if not path.is_file():
