@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 
 import regex
 
+from annotate import contract
 from annotate.matching import Candidate, Offsets
 from annotate.pack import CompiledPack
 from annotate.rules.inflect import Form
@@ -33,6 +34,7 @@ class Draft:
     source: SourceInfo | None
     claim: Offsets | None
     kind: SourceKind
+    kind_rule: str  # what typed it: a source_kinds rule id, or how the kind was taken over
     gender: str
     number: str
     antecedent: int | None = None
@@ -70,10 +72,14 @@ def _draft(text: str, sentences: list[Offsets], cand: Candidate, pack: CompiledP
         source = describe(text, cand.source[0], cand.source[1], s_end, gender, number,
                           cand.cue[0] < cand.source[0], pack)
     claim = cand.claim or _default_claim(text, cand, source, (s_start, s_end))
-    kind = source.kind if source else (cand.rule.spec.kind or SourceKind.person)
     if source:
+        kind, kind_rule = source.kind, source.kind_rule
         gender, number = source.gender, source.number
-    return Draft(cand, form, source, _trim_span(text, claim), kind, gender, number)
+    elif cand.rule.spec.kind is not None:
+        kind, kind_rule = cand.rule.spec.kind, contract.decision(contract.FIXED, cand.rule.id)
+    else:  # implicit: stays unresolved unless an antecedent is found (_resolve_implicit)
+        kind, kind_rule = SourceKind.unresolved, contract.UNRESOLVED
+    return Draft(cand, form, source, _trim_span(text, claim), kind, kind_rule, gender, number)
 
 
 def _default_claim(text: str, cand: Candidate, source: SourceInfo | None, sentence: Offsets) -> Offsets | None:
@@ -162,15 +168,24 @@ def _resolve_implicit(drafts: list[Draft], index: int) -> None:
             break
         if _agrees(other, gender, number) and (other.source is not None or other.antecedent is not None):
             root = _root(drafts, earlier)
+            if drafts[root].kind is SourceKind.unresolved:
+                break  # pointing back to an unresolved cue resolves nothing
             draft.antecedent = root
             draft.kind = drafts[root].kind
+            draft.kind_rule = contract.decision(contract.ANTECEDENT, _own_rule(drafts[root].kind_rule))
             draft.gender, draft.number = drafts[root].gender, drafts[root].number
             return
-    draft.note = "no earlier source agrees with the cue; typed as a person by default"
+    draft.note = "no earlier source agrees with the cue in gender and number"
 
 
-def _head_lexicons(head: str, pack: CompiledPack) -> set[str]:
-    return {name for name, lexicon in pack.lexicons.items()
+def _own_rule(kind_rule: str) -> str:
+    """The source_kinds rule under a taken-over kind: ``antecedent:kind.role`` → ``kind.role``."""
+    return kind_rule.rpartition(":")[2]
+
+
+def _head_kinds(head: str, pack: CompiledPack) -> set[str]:
+    """The ``tags: {kind}`` of the head lexicons ``head`` is in: heads of one kind refer to each other."""
+    return {lexicon.tags["kind"] for lexicon in pack.lexicons.values()
             if "kind" in lexicon.tags and lexicon.lookup(head) is not None}
 
 
@@ -178,16 +193,17 @@ def _resolve_back_reference(drafts: list[Draft], index: int, pack: CompiledPack)
     """``المصادر`` → the earlier ``مصادر مصرية مطلعة``; ``الوكالة`` → the earlier ``وكالة …``."""
     draft = drafts[index]
     assert draft.source is not None
-    head_lexicons = _head_lexicons(draft.source.head, pack)
+    head_kinds = _head_kinds(draft.source.head, pack)
     window = [earlier for earlier in range(index - 1, -1, -1)
               if drafts[earlier].source is not None
               and draft.cand.sentence - drafts[earlier].cand.sentence <= _ANTECEDENT_REACH]
-    # the same head word first (المنظمة → منظمة …), then a head of the same lexicon (المصادر → مصدر …)
+    # the same head word first (المنظمة → منظمة …), then a head of the same kind (الوكالة → رويترز)
     same_head = [e for e in window if drafts[e].source.head == draft.source.head]  # type: ignore[union-attr]
-    same_lexicon = [e for e in window if head_lexicons & _head_lexicons(drafts[e].source.head, pack)]  # type: ignore[union-attr]
-    for earlier in same_head[:1] or same_lexicon[:1]:
+    same_kind = [e for e in window if head_kinds & _head_kinds(drafts[e].source.head, pack)]  # type: ignore[union-attr]
+    for earlier in same_head[:1] or same_kind[:1]:
         other = drafts[earlier]
         assert other.source is not None
         draft.antecedent = earlier
         draft.kind = other.kind
+        draft.kind_rule = contract.decision(contract.BACK_REFERENCE, _own_rule(other.kind_rule))
         draft.source = replace(draft.source, specific=other.source.specific)

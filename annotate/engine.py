@@ -95,6 +95,7 @@ def _record(index: int, draft: Draft, drafts: list[Draft], norm: Normalised, mat
         source_role=role.text if role else None,
         source_type=type_of_kind(draft.kind),
         source_kind=draft.kind,
+        source_kind_rule=draft.kind_rule,
         implicit=draft.implicit,
         antecedent_id=draft.antecedent,
         antecedent_text=_text(norm, antecedent.start, antecedent.end) if antecedent else None,

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import regex
 
+from annotate.contract import contract_problems
 from annotate.errors import RulePackError, RuleProblem
 from annotate.rules.compiler import CompiledLexicon, Expander, compile_lexicon, compile_regex
 from annotate.rules.loader import Located, PackSource, pack_files, read_pack
@@ -27,7 +28,7 @@ DEFAULT_PACK = Path(__file__).resolve().parent.parent / "rules"
 _HERE = Path(__file__).resolve().parent
 # the code that shapes a compiled pack, as imported by this process, is part of the cache key
 _CODE_FINGERPRINT = hashlib.sha256(b"".join(
-    path.read_bytes() for path in (_HERE / "pack.py", _HERE / "normalise.py", _HERE / "records.py",
+    path.read_bytes() for path in (_HERE / "pack.py", _HERE / "normalise.py", _HERE / "records.py", _HERE / "contract.py",
                                    *sorted((_HERE / "rules").glob("*.py"))))).hexdigest()
 
 
@@ -250,6 +251,8 @@ def _compile(source: PackSource, problems: list[RuleProblem]) -> CompiledPack | 
         if pattern is not None:
             furniture.append(CompiledFurniture(fspec.id, pattern, fspec, where))
 
+    problems.extend(RuleProblem(str(source.root), None, None, message) for message in contract_problems(
+        source.lexicons, {name: lexicon.tags for name, (lexicon, _) in source.lexicons.items()}))
     credibility = source.credibility or CredibilitySettings()
     if credibility.hedges and credibility.hedges not in lexicons:
         problems.append(RuleProblem("pack.yaml", None, None,

@@ -59,6 +59,7 @@ class RunSummary(BaseModel):
     failed_read: int
     failed_annotate: int
     attributions: int
+    unresolved: int = 0  # attributions whose implicit source was not found (no type, no grade)
     seconds: float
     workers: int
     out_dir: str
@@ -229,7 +230,8 @@ def run(
         articles_read=state.read, annotated=state.annotated,
         failed=state.failed_read + state.failed_annotate,
         failed_read=state.failed_read, failed_annotate=state.failed_annotate,
-        attributions=state.attributions, seconds=round(time.perf_counter() - started, 3),
+        attributions=state.attributions, unresolved=state.unresolved,
+        seconds=round(time.perf_counter() - started, 3),
         workers=1 if inline else count, out_dir=str(out_dir), tables={k: str(v) for k, v in tables.items()},
         dropped_fields=sorted(state.dropped),
     )
@@ -270,6 +272,7 @@ class _RunState:
     failed_read: int = 0
     failed_annotate: int = 0
     attributions: int = 0
+    unresolved: int = 0
     dropped: set[str] = field(default_factory=set)
 
     def submit(self, writer: RunWriter, chunk: list[Article | ReadError]) -> list[dict[str, Any]]:
@@ -292,5 +295,6 @@ class _RunState:
         self.annotated += rows.annotated
         self.failed_annotate += len(rows.errors)
         self.attributions += len(rows.attributions)
+        self.unresolved += sum(1 for row in rows.attributions if row["source_type"] == "unresolved")
         if self.progress is not None:
             self.progress(len(chunk))

@@ -6,9 +6,8 @@ way the guide asks: a title before a name is the source's *role*
 role too, and the kind comes from the pack's ordered ``source_kinds`` rules. Gender and
 number are kept because implicit cues (``وأوضح``، ``موضحة``) find their source by them.
 
-Lexicons the engine consults by name (all optional): ``role_heads`` (titles),
-``ner_stop_words`` (words that end a phrase), ``countries`` and ``capitals`` (proper
-nouns that may end a title), and the ``tags: {gender, number}`` of any lexicon.
+The lexicons it reads by name are declared in ``annotate.contract`` (a pack without one
+does not load); the kind itself is decided by the pack's ``source_kinds`` rules only.
 """
 
 from __future__ import annotations
@@ -17,6 +16,7 @@ from dataclasses import dataclass
 
 import regex
 
+from annotate import contract as c
 from annotate.pack import CompiledPack
 from annotate.records import SourceKind
 
@@ -25,7 +25,6 @@ _TRIM = " \t\n،,:;؛.!?؟-–—"
 _SOUND_PLURAL = regex.compile(r"(?:ون|ين)$")
 # anonymous kinds whose head is grammatically a non-human plural or a collective noun
 _PLURAL_KINDS = {SourceKind.collective, SourceKind.witness}
-_TITLE_LINKS = frozenset({"باسم", "في", "لدي", "عن", "لشءون", "بن", "ابن"})
 
 
 @dataclass(frozen=True)
@@ -47,6 +46,7 @@ def _tokens(text: str, start: int, end: int) -> list[tuple[int, int]]:
 
 
 def _in_lexicon(pack: CompiledPack, name: str, word: str) -> bool:
+    # declared in annotate.contract: a pack has all of them, or none (then nothing is refined)
     lexicon = pack.lexicons.get(name)
     return lexicon is not None and (word in lexicon.forms or
                                     (word.startswith("ال") and word[2:] in lexicon.forms))
@@ -73,7 +73,7 @@ def trim(text: str, start: int, end: int, pack: CompiledPack) -> tuple[int, int]
         if _is_addressee(text[tokens[i][0]:tokens[i][1]], pack):
             tokens = tokens[:i]
             break
-    while len(tokens) > 1 and _in_lexicon(pack, "ner_stop_words", text[tokens[-1][0]:tokens[-1][1]]):
+    while len(tokens) > 1 and _in_lexicon(pack, c.NER_STOP_WORDS, text[tokens[-1][0]:tokens[-1][1]]):
         tokens.pop()
     return (tokens[0][0], tokens[-1][1]) if tokens else (start, end)
 
@@ -93,17 +93,17 @@ def split_role(text: str, start: int, end: int, pack: CompiledPack) -> tuple[tup
     country (``وزير الخارجية المصري سامح شكري``, ``وزير خارجية قطر محمد``); a title alone
     (``المتحدث باسم الجيش``) has no name and stays whole.
     """
-    head_len = _starts_with_lexicon(pack, "role_heads", text[start:end])
+    head_len = _starts_with_lexicon(pack, c.ROLE_HEADS, text[start:end])
     if not head_len:
         return (start, end), None
     tokens = _tokens(text, start + head_len, end)
     previous = text[start:start + head_len].split()[-1]
     for i, (s, e) in enumerate(tokens):
         word = text[s:e]
-        after_definite = previous.startswith("ال") or _in_lexicon(pack, "countries", previous) \
-            or _in_lexicon(pack, "capitals", previous)
+        after_definite = previous.startswith("ال") or _in_lexicon(pack, c.COUNTRIES, previous) \
+            or _in_lexicon(pack, c.CAPITALS, previous)
         bare = word[1:] if word.startswith("و") else word
-        if after_definite and not word.startswith(_NAME_NOT_START) and word not in _TITLE_LINKS \
+        if after_definite and not word.startswith(_NAME_NOT_START) and not _in_lexicon(pack, c.TITLE_LINKS, word) \
                 and not any(_in_lexicon(pack, name, w) for name in _NOT_NAMES for w in (word, bare)):
             role_end = tokens[i - 1][1] if i else start + head_len
             return (s, end), (start, role_end)
@@ -112,8 +112,9 @@ def split_role(text: str, start: int, end: int, pack: CompiledPack) -> tuple[tup
 
 
 # words that cannot open a person's name after a title: an object or a place follows instead
-_NOT_NAMES = ("role_heads", "countries", "capitals", "organizations", "org_heads", "nationality_adjectives")
-_ADDRESSEE_HEADS = ("role_heads", "media_heads", "agencies")
+_NOT_NAMES = (c.ROLE_HEADS, c.COUNTRIES, c.CAPITALS, c.ORGANIZATIONS, c.ORG_HEADS, c.NATIONALITY_ADJECTIVES,
+              c.AFFILIATION_ADJECTIVES, c.MEDIA_HEADS, c.AGENCIES)
+_ADDRESSEE_HEADS = (c.ROLE_HEADS, c.MEDIA_HEADS, c.AGENCIES)
 
 _COMMA = regex.compile(r"\s*[،,]\s*")
 _NAME_NOT_START = ("ال", "ل", "ب", "وال", "فال", "بال", '"', "(")
@@ -131,16 +132,16 @@ def apposition_name(text: str, end: int, sentence_end: int, pack: CompiledPack) 
         return None
     tokens = _tokens(text, comma.end(), sentence_end)[:5]
     words = [text[s:e] for s, e in tokens]
-    if not words or words[0].startswith(_NAME_NOT_START) or _in_lexicon(pack, "ner_stop_words", words[0]) \
-            or _starts_with_lexicon(pack, "role_heads", words[0]):
+    if not words or words[0].startswith(_NAME_NOT_START) or _in_lexicon(pack, c.NER_STOP_WORDS, words[0]) \
+            or _starts_with_lexicon(pack, c.ROLE_HEADS, words[0]):
         return None
     for i in range(1, len(tokens)):
         between = text[tokens[i - 1][1]:tokens[i][0]]
         word = words[i]
         if any(mark in between for mark in "،,:") or (word.startswith("ل") and len(word) > 3) \
-                or _in_lexicon(pack, "complementisers", word):
+                or _in_lexicon(pack, c.COMPLEMENTISERS, word):
             return tokens[0][0], tokens[i - 1][1]
-        if _in_lexicon(pack, "ner_stop_words", word):
+        if _in_lexicon(pack, c.NER_STOP_WORDS, word):
             return None
     return None
 
@@ -150,7 +151,7 @@ def trailing_role(text: str, start: int, end: int,
     """A name followed by its title without a comma: ``يواخيم لوف المدير الفني للمنتخب``."""
     tokens = _tokens(text, start, end)
     for i in range(1, len(tokens)):
-        if _starts_with_lexicon(pack, "role_heads", text[tokens[i][0]:end]):
+        if _starts_with_lexicon(pack, c.ROLE_HEADS, text[tokens[i][0]:end]):
             return (start, tokens[i - 1][1]), (tokens[i][0], end)
     return (start, end), None
 
@@ -161,7 +162,7 @@ def apposition_role(text: str, end: int, sentence_end: int, pack: CompiledPack) 
     if not m:
         return None
     start = end + m.end()
-    if not _starts_with_lexicon(pack, "role_heads", text[start:sentence_end]):
+    if not _starts_with_lexicon(pack, c.ROLE_HEADS, text[start:sentence_end]):
         return None
     stop = regex.search(r"[،,:]", text[start:sentence_end])
     if not stop:
@@ -177,11 +178,12 @@ def classify(phrase: str, pack: CompiledPack) -> tuple[SourceKind, str]:
     ``الوزارة``, ``لوكالة`` is ``وكالة`` (and a name such as ``لوفاتو`` falls through to
     a person either way).
     """
-    for candidate in _without_lam(phrase):
-        for rule in pack.kind_rules:
-            if rule.regex.search(candidate, timeout=pack.timeout):
-                return rule.kind, rule.id
-    return SourceKind.person, "default.person"
+    candidates = _without_lam(phrase)
+    for rule in pack.kind_rules:  # rule by rule, so that the last rule (any name) never wins over لـ + a head
+        if any(rule.regex.search(candidate, timeout=pack.timeout) for candidate in candidates):
+            return rule.kind, rule.id
+    # the bundled pack ends with a rule that takes any phrase; a pack without one guesses nothing
+    return SourceKind.unresolved, c.UNRESOLVED
 
 
 def _without_lam(phrase: str) -> tuple[str, ...]:
@@ -226,7 +228,7 @@ def describe(text: str, start: int, end: int, sentence_end: int, cue_gender: str
     start, end = trim(text, start, end, pack)
     (name_start, name_end), role = split_role(text, start, end, pack)
     kind, kind_rule = classify(text[name_start:name_end], pack)
-    if kind == SourceKind.person and kind_rule == "default.person":
+    if kind == SourceKind.person and role is None:
         (name_start, name_end), trailing = trailing_role(text, name_start, name_end, pack)
         role = role or trailing
     if role is None and kind == SourceKind.role:

@@ -111,6 +111,7 @@ def _extras(att: Attribution) -> dict[str, Any]:
     return {
         "attribution_id": att.attribution_id,
         "rule_id": att.rule_id,
+        "source_kind_rule": att.source_kind_rule,
         "sentence_index": att.sentence_index,
         "source_role": att.source_role,
         "credibility_score": att.credibility_score,
