@@ -19,7 +19,7 @@ from annotate.matching import Candidate, Offsets
 from annotate.pack import CompiledPack
 from annotate.rules.inflect import Form
 from annotate.records import SourceKind
-from annotate.sources import SourceInfo, describe
+from annotate.sources import SourceInfo, clause_subjects, describe
 
 _LETTERS = regex.compile(r"\w{2}")
 _ANTECEDENT_REACH = 8  # sentences: how far back an implicit cue may find its source
@@ -39,6 +39,7 @@ class Draft:
     number: str
     antecedent: int | None = None
     origin: int | None = None
+    subject: SourceInfo | None = None  # implicit: the subject of the verb the cue is coordinated with
     note: str | None = None
 
     @property
@@ -50,7 +51,7 @@ def assemble(text: str, sentences: list[Offsets], kept: list[Candidate], pack: C
     drafts = [_draft(text, sentences, cand, pack) for cand in kept]
     _link_chains(drafts)
     _trim_claims(text, drafts)
-    _resolve_references(drafts, pack)
+    _resolve_references(text, sentences, drafts, pack)
     return drafts
 
 
@@ -151,31 +152,103 @@ def _root(drafts: list[Draft], index: int) -> int:
     return index
 
 
-def _resolve_references(drafts: list[Draft], pack: CompiledPack) -> None:
+def _resolve_references(text: str, sentences: list[Offsets], drafts: list[Draft], pack: CompiledPack) -> None:
     for index, draft in enumerate(drafts):
         if draft.source is None and draft.cand.rule.spec.kind is None:
-            _resolve_implicit(drafts, index)
+            _resolve_implicit(text, sentences, drafts, index, pack)
         elif draft.source is not None and draft.source.definite and not draft.source.specific:
             _resolve_back_reference(drafts, index, pack)
+        elif draft.source is not None and draft.kind is SourceKind.role and draft.source.definite:
+            _resolve_title(text, drafts, index)
 
 
-def _resolve_implicit(drafts: list[Draft], index: int) -> None:
+def _earlier_source(drafts: list[Draft], index: int, gender: str, number: str) -> int | None:
+    """The nearest earlier attribution within reach whose (resolved) source agrees with the cue."""
     draft = drafts[index]
-    gender, number = (draft.cue_form.gender, draft.cue_form.number) if draft.cue_form else ("", "")
     for earlier in range(index - 1, -1, -1):
         other = drafts[earlier]
         if draft.cand.sentence - other.cand.sentence > _ANTECEDENT_REACH:
-            break
-        if _agrees(other, gender, number) and (other.source is not None or other.antecedent is not None):
-            root = _root(drafts, earlier)
-            if drafts[root].kind is SourceKind.unresolved:
-                break  # pointing back to an unresolved cue resolves nothing
-            draft.antecedent = root
-            draft.kind = drafts[root].kind
-            draft.kind_rule = contract.decision(contract.ANTECEDENT, _own_rule(drafts[root].kind_rule))
-            draft.gender, draft.number = drafts[root].gender, drafts[root].number
-            return
+            return None
+        resolved = other.source is not None or other.antecedent is not None or other.subject is not None
+        if resolved and _agrees(other, gender, number):
+            return earlier
+    return None
+
+
+def _subject(text: str, sentences: list[Offsets], drafts: list[Draft], index: int, gender: str,
+             pack: CompiledPack) -> SourceInfo | None:
+    """The nearest subject of a verb-initial clause before the cue, in its sentence or the one
+    before, outside every claim (a subject inside someone's content is theirs, not the writer's)."""
+    draft = drafts[index]
+    lo = sentences[max(draft.cand.sentence - 1, 0)][0]
+    claims = [d.claim for d in drafts[:index] if d.claim is not None]
+    for info in reversed(clause_subjects(text, lo, draft.cand.cue[0], pack)):
+        inside = any(start <= info.start < end for start, end in claims)
+        if not inside and (not gender or not info.gender or info.gender == gender):
+            return info
+    return None
+
+
+def _resolve_implicit(text: str, sentences: list[Offsets], drafts: list[Draft], index: int,
+                      pack: CompiledPack) -> None:
+    """Guide, section 3: the nearest earlier source that agrees, or the subject of the verb the
+    cue is coordinated with, whichever is nearer; else unresolved (no guess)."""
+    draft = drafts[index]
+    gender, number = (draft.cue_form.gender, draft.cue_form.number) if draft.cue_form else ("", "")
+    earlier = _earlier_source(drafts, index, gender, number)
+    subject = _subject(text, sentences, drafts, index, gender, pack)
+    if earlier is not None:
+        root = _root(drafts, earlier)
+        mention = drafts[root].source or drafts[root].subject
+        if subject is None or (mention is not None and mention.start >= subject.start):
+            if drafts[root].subject is not None and drafts[root].source is None:
+                subject = drafts[root].subject  # the earlier cue was itself resolved to a subject
+            else:
+                draft.antecedent = root
+                draft.kind = drafts[root].kind
+                draft.kind_rule = contract.decision(contract.ANTECEDENT, _own_rule(drafts[root].kind_rule))
+                draft.gender, draft.number = drafts[root].gender, drafts[root].number
+                return
+    if subject is not None:
+        draft.subject = subject
+        draft.kind = subject.kind
+        draft.kind_rule = contract.decision(contract.SUBJECT, subject.kind_rule)
+        draft.gender, draft.number = subject.gender, subject.number
+        return
     draft.note = "no earlier source agrees with the cue in gender and number"
+
+
+def _words(phrase: str) -> set[str]:
+    """Content words of a title without article or prepositions: ``بالتنمية`` → ``تنميه``."""
+    words = set()
+    for word in phrase.split():
+        for prefix in ("بال", "لل", "وال", "ال", "ب", "ل"):
+            if word.startswith(prefix) and len(word) - len(prefix) > 2:
+                word = word[len(prefix):]
+                break
+        words.add(word)
+    return words
+
+
+def _resolve_title(text: str, drafts: list[Draft], index: int) -> None:
+    """``الوزير``، ``الوزير اليمني`` after ``وزير الخارجية اليمني خالد اليماني``: a definite title
+    alone names again the person who held it just before (guide: a definite back-reference
+    keeps the type of what it points to). Every word of it must be in that person's title,
+    so ``الرئيس الروسي`` after ``الرئيس الفرنسي ماكرون`` is another office, a role."""
+    draft = drafts[index]
+    assert draft.source is not None
+    mine = _words(text[draft.source.start:draft.source.end])
+    for earlier in range(index - 1, -1, -1):
+        other = drafts[earlier]
+        if draft.cand.sentence - other.cand.sentence > _ANTECEDENT_REACH:
+            return
+        if other.source is None or other.source.role is None or other.kind is not SourceKind.person:
+            continue
+        if mine <= _words(text[other.source.role[0]:other.source.role[1]]):
+            draft.antecedent = earlier
+            draft.kind = other.kind
+            draft.kind_rule = contract.decision(contract.BACK_REFERENCE, _own_rule(other.kind_rule))
+            return
 
 
 def _own_rule(kind_rule: str) -> str:

@@ -25,6 +25,8 @@ _TRIM = " \t\n،,:;؛.!?؟-–—"
 _SOUND_PLURAL = regex.compile(r"(?:ون|ين)$")
 # anonymous kinds whose head is grammatically a non-human plural or a collective noun
 _PLURAL_KINDS = {SourceKind.collective, SourceKind.witness}
+# a phrase of these kinds may be a title whose holder's name follows it
+_TITLE_KINDS = {SourceKind.role, SourceKind.unnamed_official, SourceKind.person}
 
 
 @dataclass(frozen=True)
@@ -48,8 +50,9 @@ def _tokens(text: str, start: int, end: int) -> list[tuple[int, int]]:
 def _in_lexicon(pack: CompiledPack, name: str, word: str) -> bool:
     # declared in annotate.contract: a pack has all of them, or none (then nothing is refined)
     lexicon = pack.lexicons.get(name)
+    # the article off a noun: الوزير → وزير (not الله → له: no noun is two letters long)
     return lexicon is not None and (word in lexicon.forms or
-                                    (word.startswith("ال") and word[2:] in lexicon.forms))
+                                    (word.startswith("ال") and len(word) > 4 and word[2:] in lexicon.forms))
 
 
 def _starts_with_lexicon(pack: CompiledPack, name: str, text: str) -> int:
@@ -86,6 +89,29 @@ def _is_addressee(word: str, pack: CompiledPack) -> bool:
     return any(_in_lexicon(pack, name, rest) for name in _ADDRESSEE_HEADS)
 
 
+_QUANTIFIED = regex.compile(r"(?:\s+(?:اخر|اخري|اخرون|اخرين|كبير|قليل|محدود|ضخم))?\s+من\s+")
+
+
+def quantified_noun(text: str, start: int, end: int, sentence_end: int, pack: CompiledPack) -> int:
+    """End of the source once a quantifier takes its noun: the slot stops at من (a stop
+    word), but ``عدد من الخبراء`` is the source, not ``عدد`` (guide: the span holds the noun)."""
+    words = text[start:end].split()
+    if not words or len(words) > 2 or not _in_lexicon(pack, c.QUANTIFIERS, words[0]):
+        return end
+    m = _QUANTIFIED.match(text, start + len(words[0]), sentence_end)
+    if m is None or m.start() < end - len(words[-1]) - 1 and len(words) > 1 and m.start() != start + len(words[0]):
+        return end
+    tokens = _tokens(text, m.end(), sentence_end)[:4]
+    noun_end = end
+    for i, (s, e) in enumerate(tokens):
+        word = text[s:e]
+        if (i and regex.search(r"[،,:;؛]", text[tokens[i - 1][1]:s])) or _in_lexicon(pack, c.NER_STOP_WORDS, word) \
+                or _in_lexicon(pack, c.COMPLEMENTISERS, word) or _is_cue_word(word, pack) or _is_addressee(word, pack):
+            break
+        noun_end = e
+    return noun_end
+
+
 def split_role(text: str, start: int, end: int, pack: CompiledPack) -> tuple[tuple[int, int], tuple[int, int] | None]:
     """(name span, role span) when a title precedes a name inside the phrase.
 
@@ -100,11 +126,7 @@ def split_role(text: str, start: int, end: int, pack: CompiledPack) -> tuple[tup
     previous = text[start:start + head_len].split()[-1]
     for i, (s, e) in enumerate(tokens):
         word = text[s:e]
-        after_definite = previous.startswith("ال") or _in_lexicon(pack, c.COUNTRIES, previous) \
-            or _in_lexicon(pack, c.CAPITALS, previous)
-        bare = word[1:] if word.startswith("و") else word
-        if after_definite and not word.startswith(_NAME_NOT_START) and not _in_lexicon(pack, c.TITLE_LINKS, word) \
-                and not any(_in_lexicon(pack, name, w) for name in _NOT_NAMES for w in (word, bare)):
+        if _after_definite(previous, pack) and _may_open_name(word, pack):
             role_end = tokens[i - 1][1] if i else start + head_len
             return (s, end), (start, role_end)
         previous = word
@@ -117,7 +139,8 @@ _NOT_NAMES = (c.ROLE_HEADS, c.COUNTRIES, c.CAPITALS, c.ORGANIZATIONS, c.ORG_HEAD
 _ADDRESSEE_HEADS = (c.ROLE_HEADS, c.MEDIA_HEADS, c.AGENCIES)
 
 _COMMA = regex.compile(r"\s*[،,]\s*")
-_NAME_NOT_START = ("ال", "ل", "ب", "وال", "فال", "بال", '"', "(")
+# a definite word, a prepositional phrase or a quotation does not open a name (باتريك، لوران do)
+_NAME_NOT_START = ("ال", "لل", "وال", "فال", "بال", '"', "(")
 
 
 def apposition_name(text: str, end: int, sentence_end: int, pack: CompiledPack) -> tuple[int, int] | None:
@@ -142,6 +165,65 @@ def apposition_name(text: str, end: int, sentence_end: int, pack: CompiledPack) 
                 or _in_lexicon(pack, c.COMPLEMENTISERS, word):
             return tokens[0][0], tokens[i - 1][1]
         if _in_lexicon(pack, c.NER_STOP_WORDS, word):
+            return None
+    return None
+
+
+def continued_title_name(text: str, end: int, sentence_end: int, pack: CompiledPack) -> tuple[int, int] | None:
+    """A name after a title that goes on past the slot: ``مدير الأبحاث في مؤسسة هاميلتون
+    الاستشارية باتريك سيمز إن``، ``زعيمة الحزب في فرنسا مارين لوبان بعد``.
+
+    The title goes on with a preposition (في، لدى، لـ) and its complement; the name is the
+    first word that may open one after a definite word, a country or a capital, and it is
+    closed within four words by punctuation, a complementiser or a stop word. A nominal
+    frame (في بيان، في تصريح) or a comma ends the search: what follows is not the title.
+    """
+    tokens = _tokens(text, end, sentence_end)[:14]
+    if not tokens or regex.search(r"[،,:;؛]", text[end:tokens[0][0]]):
+        return None
+    first = text[tokens[0][0]:tokens[0][1]]
+    if not (_in_lexicon(pack, c.TITLE_LINKS, first) or first.startswith("لل")):
+        return None
+    if _starts_with_lexicon(pack, c.NER_STOP_WORDS, text[tokens[0][0]:sentence_end]) > len(first):
+        return None  # في بيان، في تصريح لـ …
+    previous = first
+    for i in range(1, len(tokens)):
+        s, e = tokens[i]
+        word = text[s:e]
+        if regex.search(r'[،,:;؛"]', text[tokens[i - 1][1]:s]):
+            return None
+        if _in_lexicon(pack, c.NER_STOP_WORDS, word) and not _in_lexicon(pack, c.TITLE_LINKS, word):
+            return None
+        if _after_definite(previous, pack) and _may_open_name(word, pack):
+            return _closed_name(text, tokens, i, sentence_end, pack)
+        previous = word
+    return None
+
+
+def _after_definite(previous: str, pack: CompiledPack) -> bool:
+    return previous.startswith(("ال", "لل", "بال")) or _in_lexicon(pack, c.COUNTRIES, previous) \
+        or _in_lexicon(pack, c.CAPITALS, previous)
+
+
+def _may_open_name(word: str, pack: CompiledPack) -> bool:
+    variants = (word, word[1:]) if word[:1] in "ولب" else (word,)  # وسامح، لوكالة، بحكومة
+    return not word.startswith(_NAME_NOT_START) and not _in_lexicon(pack, c.TITLE_LINKS, word) \
+        and not any(_in_lexicon(pack, name, w) for name in _NOT_NAMES for w in variants) \
+        and not _is_cue_word(word, pack)
+
+
+def _closed_name(text: str, tokens: list[tuple[int, int]], first: int, sentence_end: int,
+                 pack: CompiledPack) -> tuple[int, int] | None:
+    """tokens[first:…] as a name of at most four words closed by punctuation, a complementiser,
+    a stop word or the sentence end; None when it runs on."""
+    for j in range(first + 1, min(first + 5, len(tokens)) + 1):
+        if j == len(tokens):
+            return (tokens[first][0], tokens[j - 1][1]) if not regex.search(r"\p{L}", text[tokens[j - 1][1]:sentence_end]) else None
+        word = text[tokens[j][0]:tokens[j][1]]
+        if regex.search(r"[،,:;؛.]", text[tokens[j - 1][1]:tokens[j][0]]) or _in_lexicon(pack, c.COMPLEMENTISERS, word) \
+                or _in_lexicon(pack, c.NER_STOP_WORDS, word) or _is_addressee(word, pack):
+            return tokens[first][0], tokens[j - 1][1]
+        if not _may_open_name(word, pack) and not word.startswith("ال"):
             return None
     return None
 
@@ -226,15 +308,20 @@ def describe(text: str, start: int, end: int, sentence_end: int, cue_gender: str
              cue_before: bool, pack: CompiledPack) -> SourceInfo:
     """Everything the engine needs to know about the source phrase text[start:end]."""
     start, end = trim(text, start, end, pack)
+    end = quantified_noun(text, start, end, sentence_end, pack)
     (name_start, name_end), role = split_role(text, start, end, pack)
     kind, kind_rule = classify(text[name_start:name_end], pack)
     if kind == SourceKind.person and role is None:
         (name_start, name_end), trailing = trailing_role(text, name_start, name_end, pack)
         role = role or trailing
-    if role is None and kind == SourceKind.role:
+    if role is None and kind in _TITLE_KINDS and not _fallback(kind_rule, pack):
         name = apposition_name(text, end, sentence_end, pack)
+        title_end = end
+        if name is None:
+            name = continued_title_name(text, end, sentence_end, pack)
+            title_end = len(text[:name[0]].rstrip(_TRIM)) if name else end
         if name is not None:
-            role, (name_start, name_end) = (start, end), name
+            role, (name_start, name_end) = (start, title_end), name
             kind, kind_rule = classify(text[name_start:name_end], pack)
     if role is None:
         role = apposition_role(text, end, sentence_end, pack)
@@ -247,3 +334,69 @@ def describe(text: str, start: int, end: int, sentence_end: int, cue_gender: str
         gender=gender, number=number, head=head[2:] if head.startswith("ال") else head,
         definite=head.startswith("ال"), specific=len(words) > 1,
     )
+
+
+_CLAUSE_BREAK = regex.compile(r"[.،,؛;:!?؟\n]")
+
+
+def clause_subjects(text: str, lo: int, hi: int, pack: CompiledPack) -> list[SourceInfo]:
+    """Subjects of the verb-initial clauses of text[lo:hi], nearest last.
+
+    ``واعتذرت الهيئة الأحد قائلة …``، ``رحبت زعيمة الحزب مارين لوبان …، معتبرة``: the
+    participle or the coordinated verb has no subject of its own; its subject is that of
+    the verb the clause opened with, even when that verb is not a verb of saying (guide,
+    section 3). A clause opens at the start of the span, after punctuation or after a
+    complementiser; its first word is taken for a verb when it is not definite and no
+    lexicon knows it. Only a subject with a known head or a title is kept: a bare word
+    after a verb may be anything, and the engine does not guess.
+    """
+    found = []
+    tokens = _tokens(text, lo, hi)
+    for i, (s, e) in enumerate(tokens[:-1]):
+        before = text[tokens[i - 1][1]:s] if i else text[lo:s]
+        opens = i == 0 or _CLAUSE_BREAK.search(before) or _in_lexicon(pack, c.COMPLEMENTISERS, text[tokens[i - 1][0]:tokens[i - 1][1]])
+        if not opens or not _could_be_verb(text[s:e], pack):
+            continue
+        np_end = _subject_end(text, tokens, i + 1, pack)
+        if np_end is None:
+            continue
+        info = describe(text, tokens[i + 1][0], np_end, hi, "", "", True, pack)
+        titled = info.role is not None and info.role[0] < info.start  # a title, then the name
+        if titled or not _fallback(info.kind_rule, pack):
+            found.append(info)
+    return found
+
+
+def _is_cue_word(word: str, pack: CompiledPack) -> bool:
+    """A whole cue form of the pack (قال، مؤكدا), not merely the first word of one (علي of على لسان)."""
+    return any(pack.lexicons[name].lookup(word) is not None for name in pack.lexicons_of_word(word))
+
+
+def _fallback(kind_rule: str, pack: CompiledPack) -> bool:
+    """Typed by the pack's last source-kind rule, the one for phrases with no known head."""
+    return not pack.kind_rules or kind_rule == pack.kind_rules[-1].id
+
+
+def _could_be_verb(word: str, pack: CompiledPack) -> bool:
+    bare = word[1:] if word[:1] in "وف" and len(word) > 3 else word
+    if bare.startswith("ال") or len(bare) < 3 or not bare.isalpha() or _in_lexicon(pack, c.NER_STOP_WORDS, word):
+        return False
+    if _is_cue_word(word, pack):  # a cue word (معتبرة، وأضاف) opens a clause of its own, not a subject's
+        return False
+    return not any(_in_lexicon(pack, name, w) for name in _NOT_NAMES + (c.PERSON_TITLES,) for w in (word, bare))
+
+
+def _subject_end(text: str, tokens: list[tuple[int, int]], first: int, pack: CompiledPack) -> int | None:
+    """End of the noun phrase that opens at tokens[first]: up to eight words, to a stop word,
+    punctuation or a prepositional complement (بوجود، بآرثر)."""
+    end = None
+    for j in range(first, min(first + 8, len(tokens))):
+        s, e = tokens[j]
+        word = text[s:e]
+        if j > first and _CLAUSE_BREAK.search(text, tokens[j - 1][1], s):
+            break
+        if _in_lexicon(pack, c.NER_STOP_WORDS, word) or (word.startswith("ب") and not word.startswith("بال")) \
+                or _in_lexicon(pack, c.COMPLEMENTISERS, word):
+            break
+        end = e
+    return end
