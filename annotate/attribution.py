@@ -19,7 +19,7 @@ from annotate.matching import Candidate, Offsets
 from annotate.pack import CompiledPack
 from annotate.rules.inflect import Form
 from annotate.records import SourceKind
-from annotate.sources import SourceInfo, clause_subjects, describe
+from annotate.sources import SourceInfo, clause_subjects, describe, fallback
 
 _LETTERS = regex.compile(r"\w{2}")
 _ANTECEDENT_REACH = 8  # sentences: how far back an implicit cue may find its source
@@ -154,8 +154,10 @@ def _root(drafts: list[Draft], index: int) -> int:
 
 def _resolve_references(text: str, sentences: list[Offsets], drafts: list[Draft], pack: CompiledPack) -> None:
     for index, draft in enumerate(drafts):
-        if draft.source is None and draft.cand.rule.spec.kind is None:
+        if (draft.source is None or draft.source.pronoun) and draft.cand.rule.spec.kind is None:
             _resolve_implicit(text, sentences, drafts, index, pack)
+        elif draft.source is not None and draft.source.same:
+            _resolve_same(drafts, index, pack)
         elif draft.source is not None and draft.source.definite and not draft.source.specific:
             _resolve_back_reference(drafts, index, pack)
         elif draft.source is not None and draft.kind is SourceKind.role and draft.source.definite:
@@ -170,7 +172,7 @@ def _earlier_source(drafts: list[Draft], index: int, gender: str, number: str) -
         if draft.cand.sentence - other.cand.sentence > _ANTECEDENT_REACH:
             return None
         resolved = other.source is not None or other.antecedent is not None or other.subject is not None
-        if resolved and _agrees(other, gender, number):
+        if resolved and other.kind is not SourceKind.unresolved and _agrees(other, gender, number):
             return earlier
     return None
 
@@ -181,9 +183,11 @@ def _subject(text: str, sentences: list[Offsets], drafts: list[Draft], index: in
     before, outside every claim (a subject inside someone's content is theirs, not the writer's)."""
     draft = drafts[index]
     lo = sentences[max(draft.cand.sentence - 1, 0)][0]
-    claims = [d.claim for d in drafts[:index] if d.claim is not None]
+    # a subject inside someone's claim is theirs; one that is already a source is checked as such
+    taken = [d.claim for d in drafts[:index] if d.claim is not None]
+    taken += [(d.cand.cue[0], d.source.end) for d in drafts[:index] if d.source is not None]
     for info in reversed(clause_subjects(text, lo, draft.cand.cue[0], pack)):
-        inside = any(start <= info.start < end for start, end in claims)
+        inside = any(start <= info.start < end for start, end in taken)
         if not inside and (not gender or not info.gender or info.gender == gender):
             return info
     return None
@@ -195,6 +199,8 @@ def _resolve_implicit(text: str, sentences: list[Offsets], drafts: list[Draft], 
     cue is coordinated with, whichever is nearer; else unresolved (no guess)."""
     draft = drafts[index]
     gender, number = (draft.cue_form.gender, draft.cue_form.number) if draft.cue_form else ("", "")
+    if draft.source is not None:  # a pronoun subject (ويرى هؤلاء): a verb before it shows no number
+        number = ""
     earlier = _earlier_source(drafts, index, gender, number)
     subject = _subject(text, sentences, drafts, index, gender, pack)
     if earlier is not None:
@@ -215,7 +221,27 @@ def _resolve_implicit(text: str, sentences: list[Offsets], drafts: list[Draft], 
         draft.kind_rule = contract.decision(contract.SUBJECT, subject.kind_rule)
         draft.gender, draft.number = subject.gender, subject.number
         return
+    draft.kind, draft.kind_rule = SourceKind.unresolved, contract.UNRESOLVED
     draft.note = "no earlier source agrees with the cue in gender and number"
+
+
+def _resolve_same(drafts: list[Draft], index: int, pack: CompiledPack) -> None:
+    """``المصدر ذاته``، ``نفس المصادر``: the source quoted last, whatever its kind, as long as
+    it is a known one (a head, or a name under a title): a bare word is too weak to follow."""
+    draft = drafts[index]
+    for earlier in range(index - 1, -1, -1):
+        other = drafts[earlier]
+        if draft.cand.sentence - other.cand.sentence > _ANTECEDENT_REACH:
+            return
+        known = other.source is not None and (other.source.role is not None or not fallback(other.kind_rule, pack))
+        if known and not other.source.same or other.antecedent is not None:  # type: ignore[union-attr]
+            root = _root(drafts, earlier)
+            if drafts[root].kind is SourceKind.unresolved:
+                return
+            draft.antecedent = root
+            draft.kind = drafts[root].kind
+            draft.kind_rule = contract.decision(contract.BACK_REFERENCE, _own_rule(drafts[root].kind_rule))
+            return
 
 
 def _words(phrase: str) -> set[str]:

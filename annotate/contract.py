@@ -46,12 +46,16 @@ MEDIA_HEADS = "media_heads"
 AGENCIES = "agencies"
 TITLE_LINKS = "title_links"
 QUANTIFIERS = "quantifiers"
+SAME_WORDS = "same_words"
+PRONOUN_SOURCES = "pronoun_sources"
 PERSON_TITLES = "person_titles"
 
 LEXICONS: tuple[LexiconUse, ...] = (
     LexiconUse(ROLE_HEADS, "titles: a title before a name is the source's role (وزير الخارجية سامح شكري)"),
     LexiconUse(PERSON_TITLES, "honorifics and professions (الدكتور، السيد): a name may follow them directly"),
     LexiconUse(QUANTIFIERS, "a group by its size (عدد من، بعض، أحد): the source span runs on to the noun"),
+    LexiconUse(SAME_WORDS, "ذاته، نفس: the phrase names again the source just quoted and takes its type"),
+    LexiconUse(PRONOUN_SOURCES, "هؤلاء، هو: a pronoun subject points back like an implicit cue"),
     LexiconUse(TITLE_LINKS, "words that continue a title rather than open a name (باسم، في، لدى، بن)"),
     LexiconUse(NER_STOP_WORDS, "words that end a source phrase (أمس، في، أن …)"),
     LexiconUse(COUNTRIES, "states: a title may end with one before the name (وزير خارجية قطر محمد)"),

@@ -41,6 +41,8 @@ class SourceInfo:
     head: str  # first word, without ال
     definite: bool
     specific: bool  # more than a bare head: an affiliation, an adjective, a name
+    same: bool = False  # المصدر ذاته، نفس المصادر: the source just quoted, again
+    pronoun: bool = False  # هؤلاء، هو: points back like an implicit cue
 
 
 def _tokens(text: str, start: int, end: int) -> list[tuple[int, int]]:
@@ -314,7 +316,7 @@ def describe(text: str, start: int, end: int, sentence_end: int, cue_gender: str
     if kind == SourceKind.person and role is None:
         (name_start, name_end), trailing = trailing_role(text, name_start, name_end, pack)
         role = role or trailing
-    if role is None and kind in _TITLE_KINDS and not _fallback(kind_rule, pack):
+    if role is None and kind in _TITLE_KINDS and not fallback(kind_rule, pack):
         name = apposition_name(text, end, sentence_end, pack)
         title_end = end
         if name is None:
@@ -327,12 +329,16 @@ def describe(text: str, start: int, end: int, sentence_end: int, cue_gender: str
         role = apposition_role(text, end, sentence_end, pack)
     phrase = text[name_start:name_end]
     words = phrase.split()
+    named_again = [word for word in words if not _in_lexicon(pack, c.SAME_WORDS, word)]
+    same = bool(named_again) and len(named_again) < len(words)  # نفسه alone is a reflexive, not a source
+    words = named_again or words
     head = words[0] if words else ""
     gender, number = agreement(phrase, kind, cue_gender, cue_number, cue_before, pack)
     return SourceInfo(
         start=name_start, end=name_end, role=role, kind=kind, kind_rule=kind_rule,
         gender=gender, number=number, head=head[2:] if head.startswith("ال") else head,
-        definite=head.startswith("ال"), specific=len(words) > 1,
+        definite=head.startswith("ال"), specific=len(words) > 1, same=same,
+        pronoun=len(words) == 1 and _in_lexicon(pack, c.PRONOUN_SOURCES, head),
     )
 
 
@@ -361,8 +367,9 @@ def clause_subjects(text: str, lo: int, hi: int, pack: CompiledPack) -> list[Sou
         if np_end is None:
             continue
         info = describe(text, tokens[i + 1][0], np_end, hi, "", "", True, pack)
-        titled = info.role is not None and info.role[0] < info.start  # a title, then the name
-        if titled or not _fallback(info.kind_rule, pack):
+        titled = info.role is not None and (info.role[0] < info.start  # a title, then the name
+                                            or len(text[info.start:info.end].split()) in (2, 3))  # or a name, then its title
+        if titled or not fallback(info.kind_rule, pack):
             found.append(info)
     return found
 
@@ -372,7 +379,7 @@ def _is_cue_word(word: str, pack: CompiledPack) -> bool:
     return any(pack.lexicons[name].lookup(word) is not None for name in pack.lexicons_of_word(word))
 
 
-def _fallback(kind_rule: str, pack: CompiledPack) -> bool:
+def fallback(kind_rule: str, pack: CompiledPack) -> bool:
     """Typed by the pack's last source-kind rule, the one for phrases with no known head."""
     return not pack.kind_rules or kind_rule == pack.kind_rules[-1].id
 
@@ -381,7 +388,7 @@ def _could_be_verb(word: str, pack: CompiledPack) -> bool:
     bare = word[1:] if word[:1] in "وف" and len(word) > 3 else word
     if bare.startswith("ال") or len(bare) < 3 or not bare.isalpha() or _in_lexicon(pack, c.NER_STOP_WORDS, word):
         return False
-    if _is_cue_word(word, pack):  # a cue word (معتبرة، وأضاف) opens a clause of its own, not a subject's
+    if bare.startswith("م") and _is_cue_word(word, pack):  # a participle (معتبرة) takes an object, not a subject
         return False
     return not any(_in_lexicon(pack, name, w) for name in _NOT_NAMES + (c.PERSON_TITLES,) for w in (word, bare))
 

@@ -169,3 +169,14 @@ def test_rules_check_reports_a_lexicon_nothing_reads(tmp_path: Path) -> None:
         "lexicons:\n  spare_words:\n    description: nobody uses these\n    entries: [كلمة]\n", encoding="utf-8")
     outcome = CliRunner().invoke(main, ["rules", "check", str(copy)])
     assert "[spare_words]: lexicon read by nothing" in outcome.output
+
+
+def test_the_same_source_named_again_takes_the_type_of_the_one_just_quoted(pack: CompiledPack) -> None:
+    text = "قال ناطق باسم الوزارة إن الوفد وصل. وأشار المصدر ذاته إلى أن الزيارة تدوم يومين."
+    again = _one(text, pack, "أشار")
+    assert (again.source_kind, again.antecedent_text) == (SourceKind.unnamed_official, "ناطق باسم الوزارة")
+
+
+def test_a_pronoun_subject_points_back_like_an_implicit_cue(pack: CompiledPack) -> None:
+    a = _one("وتظاهر المحتجون أمام مقر الولاية. ويرى هؤلاء أن الولاية مهمشة.", pack, "يرى")
+    assert (a.source_text, a.source_kind, a.source_type) == ("هؤلاء", SourceKind.collective, "anonymous")
