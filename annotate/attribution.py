@@ -153,14 +153,15 @@ def _root(drafts: list[Draft], index: int) -> int:
 
 
 def _resolve_references(text: str, sentences: list[Offsets], drafts: list[Draft], pack: CompiledPack) -> None:
+    seen: dict[int, SourceInfo | None] = {}  # clause subjects already described, by offset
     for index, draft in enumerate(drafts):
         if (draft.source is None or draft.source.pronoun) and draft.cand.rule.spec.kind is None:
-            _resolve_implicit(text, sentences, drafts, index, pack)
+            _resolve_implicit(text, sentences, drafts, index, pack, seen)
         elif draft.source is not None and draft.source.same:
             _resolve_same(drafts, index, pack)
         elif draft.source is not None and draft.source.definite and not draft.source.specific:
             _resolve_back_reference(drafts, index, pack)
-        elif draft.source is not None and draft.kind is SourceKind.role and draft.source.definite:
+        elif draft.source is not None and draft.kind is SourceKind.role and draft.source.role is None:
             _resolve_title(text, drafts, index)
 
 
@@ -178,7 +179,7 @@ def _earlier_source(drafts: list[Draft], index: int, gender: str, number: str) -
 
 
 def _subject(text: str, sentences: list[Offsets], drafts: list[Draft], index: int, gender: str,
-             pack: CompiledPack) -> SourceInfo | None:
+             pack: CompiledPack, seen: dict[int, SourceInfo | None]) -> SourceInfo | None:
     """The nearest subject of a verb-initial clause before the cue, in its sentence or the one
     before, outside every claim (a subject inside someone's content is theirs, not the writer's)."""
     draft = drafts[index]
@@ -186,7 +187,7 @@ def _subject(text: str, sentences: list[Offsets], drafts: list[Draft], index: in
     # a subject inside someone's claim is theirs; one that is already a source is checked as such
     taken = [d.claim for d in drafts[:index] if d.claim is not None]
     taken += [(d.cand.cue[0], d.source.end) for d in drafts[:index] if d.source is not None]
-    for info in reversed(clause_subjects(text, lo, draft.cand.cue[0], pack)):
+    for info in clause_subjects(text, lo, draft.cand.cue[0], pack, seen):
         inside = any(start <= info.start < end for start, end in taken)
         if not inside and (not gender or not info.gender or info.gender == gender):
             return info
@@ -194,7 +195,7 @@ def _subject(text: str, sentences: list[Offsets], drafts: list[Draft], index: in
 
 
 def _resolve_implicit(text: str, sentences: list[Offsets], drafts: list[Draft], index: int,
-                      pack: CompiledPack) -> None:
+                      pack: CompiledPack, seen: dict[int, SourceInfo | None]) -> None:
     """Guide, section 3: the nearest earlier source that agrees, or the subject of the verb the
     cue is coordinated with, whichever is nearer; else unresolved (no guess)."""
     draft = drafts[index]
@@ -202,7 +203,7 @@ def _resolve_implicit(text: str, sentences: list[Offsets], drafts: list[Draft], 
     if draft.source is not None:  # a pronoun subject (ويرى هؤلاء): a verb before it shows no number
         number = ""
     earlier = _earlier_source(drafts, index, gender, number)
-    subject = _subject(text, sentences, drafts, index, gender, pack)
+    subject = _subject(text, sentences, drafts, index, gender, pack, seen)
     if earlier is not None:
         root = _root(drafts, earlier)
         mention = drafts[root].source or drafts[root].subject
@@ -257,8 +258,8 @@ def _words(phrase: str) -> set[str]:
 
 
 def _resolve_title(text: str, drafts: list[Draft], index: int) -> None:
-    """``الوزير``، ``الوزير اليمني`` after ``وزير الخارجية اليمني خالد اليماني``: a definite title
-    alone names again the person who held it just before (guide: a definite back-reference
+    """``الوزير``، ``الوزير اليمني`` after ``وزير الخارجية اليمني خالد اليماني``: a title alone
+    names again the person who held it just before (guide: a definite back-reference
     keeps the type of what it points to). Every word of it must be in that person's title,
     so ``الرئيس الروسي`` after ``الرئيس الفرنسي ماكرون`` is another office, a role."""
     draft = drafts[index]

@@ -12,6 +12,7 @@ does not load); the kind itself is decided by the pack's ``source_kinds`` rules 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import regex
@@ -132,7 +133,27 @@ def split_role(text: str, start: int, end: int, pack: CompiledPack) -> tuple[tup
             role_end = tokens[i - 1][1] if i else start + head_len
             return (s, end), (start, role_end)
         previous = word
-    return (start, end), None
+    return _name_after_proper_complement(text, start, end, tokens, pack)
+
+
+def _name_after_proper_complement(text: str, start: int, end: int, tokens: list[tuple[int, int]],
+                                  pack: CompiledPack) -> tuple[tuple[int, int], tuple[int, int] | None]:
+    """``رئيس نادي هلال كادوقلي عثمان بلة``، ``معتمد حزوة ثابت الشابي``: after a title whose
+    complement is itself a proper noun nothing marks where the person's name begins; a
+    name has two words, so the last two are the name when at least one word of
+    complement stands before them (a head or a link word there means the title is not
+    over: ``رئيس مجلس إدارة شركة جنرال موتورز`` stays a title)."""
+    if len(tokens) < 3:
+        return (start, end), None
+    words = [text[s:e] for s, e in tokens]
+    complement, name = words[:-2], words[-2:]
+    last = complement[-1]
+    if any(w.startswith(_NAME_NOT_START) for w in complement) or not _may_open_name(name[0], pack) \
+            or not (_may_open_name(name[1], pack) or name[1].startswith("ال")) \
+            or _in_lexicon(pack, c.TITLE_LINKS, last) or any(_in_lexicon(pack, n, last) for n in _NOT_NAMES) \
+            or _in_lexicon(pack, c.NER_STOP_WORDS, name[1]):
+        return (start, end), None
+    return (tokens[-2][0], end), (start, tokens[-3][1])
 
 
 # words that cannot open a person's name after a title: an object or a place follows instead
@@ -345,8 +366,9 @@ def describe(text: str, start: int, end: int, sentence_end: int, cue_gender: str
 _CLAUSE_BREAK = regex.compile(r"[.،,؛;:!?؟\n]")
 
 
-def clause_subjects(text: str, lo: int, hi: int, pack: CompiledPack) -> list[SourceInfo]:
-    """Subjects of the verb-initial clauses of text[lo:hi], nearest last.
+def clause_subjects(text: str, lo: int, hi: int, pack: CompiledPack,
+                    seen: dict[int, SourceInfo | None] | None = None) -> Iterator[SourceInfo]:
+    """Subjects of the verb-initial clauses of text[lo:hi], nearest first.
 
     ``واعتذرت الهيئة الأحد قائلة …``، ``رحبت زعيمة الحزب مارين لوبان …، معتبرة``: the
     participle or the coordinated verb has no subject of its own; its subject is that of
@@ -356,22 +378,33 @@ def clause_subjects(text: str, lo: int, hi: int, pack: CompiledPack) -> list[Sou
     lexicon knows it. Only a subject with a known head or a title is kept: a bare word
     after a verb may be anything, and the engine does not guess.
     """
-    found = []
     tokens = _tokens(text, lo, hi)
-    for i, (s, e) in enumerate(tokens[:-1]):
+    for i in range(len(tokens) - 2, -1, -1):  # nearest first: the caller stops at the first it can use
+        s, e = tokens[i]
         before = text[tokens[i - 1][1]:s] if i else text[lo:s]
         opens = i == 0 or _CLAUSE_BREAK.search(before) or _in_lexicon(pack, c.COMPLEMENTISERS, text[tokens[i - 1][0]:tokens[i - 1][1]])
         if not opens or not _could_be_verb(text[s:e], pack):
             continue
-        np_end = _subject_end(text, tokens, i + 1, pack)
-        if np_end is None:
-            continue
-        info = describe(text, tokens[i + 1][0], np_end, hi, "", "", True, pack)
-        titled = info.role is not None and (info.role[0] < info.start  # a title, then the name
-                                            or len(text[info.start:info.end].split()) in (2, 3))  # or a name, then its title
-        if titled or not fallback(info.kind_rule, pack):
-            found.append(info)
-    return found
+        start = tokens[i + 1][0]
+        if seen is None or start not in seen:
+            found = _subject_at(text, tokens, i + 1, hi, pack)
+            if seen is not None:
+                seen[start] = found
+        else:
+            found = seen[start]
+        if found is not None:
+            yield found
+
+
+def _subject_at(text: str, tokens: list[tuple[int, int]], first: int, hi: int, pack: CompiledPack) -> SourceInfo | None:
+    """The subject opening at tokens[first] if it has a known head or a title, else None."""
+    np_end = _subject_end(text, tokens, first, pack)
+    if np_end is None:
+        return None
+    info = describe(text, tokens[first][0], np_end, hi, "", "", True, pack)
+    titled = info.role is not None and (info.role[0] < info.start  # a title, then the name
+                                        or len(text[info.start:info.end].split()) in (2, 3))  # or a name, then its title
+    return info if titled or not fallback(info.kind_rule, pack) else None
 
 
 def _is_cue_word(word: str, pack: CompiledPack) -> bool:

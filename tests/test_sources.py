@@ -180,3 +180,16 @@ def test_the_same_source_named_again_takes_the_type_of_the_one_just_quoted(pack:
 def test_a_pronoun_subject_points_back_like_an_implicit_cue(pack: CompiledPack) -> None:
     a = _one("وتظاهر المحتجون أمام مقر الولاية. ويرى هؤلاء أن الولاية مهمشة.", pack, "يرى")
     assert (a.source_text, a.source_kind, a.source_type) == ("هؤلاء", SourceKind.collective, "anonymous")
+
+
+def test_a_name_after_a_title_whose_complement_is_a_proper_noun_is_the_person(pack: CompiledPack) -> None:
+    a = _one("وأشار رئيس نادي هلال الفاشر عمر الطيب إلى أن الفريق جاهز.", pack, "أشار")
+    assert (a.source_text, a.source_kind, a.source_role) == ("عمر الطيب", SourceKind.person, "رئيس نادي هلال الفاشر")
+    b = _one("وقال رئيس مجلس إدارة شركة جنرال موتورز إن المبيعات تراجعت.", pack, "قال")
+    assert b.source_kind == SourceKind.role
+
+
+def test_a_study_no_one_signs_is_anonymous_and_a_signed_one_is_a_document(pack: CompiledPack) -> None:
+    a = _one("وأظهرت دراسة طبية حديثة أن النوم يحمي القلب.", pack, "أظهرت")
+    b = _one("وذكر تقرير منظمة العفو الدولية أن السجناء عذبوا.", pack, "ذكر")
+    assert (a.source_type, b.source_kind) == ("anonymous", SourceKind.document)
