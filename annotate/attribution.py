@@ -22,6 +22,7 @@ from annotate.records import SourceKind
 from annotate.sources import SourceInfo, clause_subjects, describe, fallback
 
 _LETTERS = regex.compile(r"\w{2}")
+_QUOTED = regex.compile(r'"[^"\n]*"')
 _ANTECEDENT_REACH = 8  # sentences: how far back an implicit cue may find its source
 
 
@@ -187,9 +188,11 @@ def _subject(text: str, sentences: list[Offsets], drafts: list[Draft], index: in
     # a subject inside someone's claim is theirs; one that is already a source is checked as such
     taken = [d.claim for d in drafts[:index] if d.claim is not None]
     taken += [(d.cand.cue[0], d.source.end) for d in drafts[:index] if d.source is not None]
-    for info in clause_subjects(text, lo, draft.cand.cue[0], pack, seen):
-        inside = any(start <= info.start < end for start, end in taken)
-        if not inside and (not gender or not info.gender or info.gender == gender):
+    taken += [m.span() for m in _QUOTED.finditer(text, lo, draft.cand.cue[0])]  # someone's words
+    for start, info in clause_subjects(text, lo, draft.cand.cue[0], pack, seen):
+        if any(s <= start < e for s, e in taken):
+            continue
+        if info is not None and (not gender or not info.gender or info.gender == gender):
             return info
     return None
 

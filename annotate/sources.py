@@ -367,15 +367,16 @@ _CLAUSE_BREAK = regex.compile(r"[.،,؛;:!?؟\n]")
 
 
 def clause_subjects(text: str, lo: int, hi: int, pack: CompiledPack,
-                    seen: dict[int, SourceInfo | None] | None = None) -> Iterator[SourceInfo]:
-    """Subjects of the verb-initial clauses of text[lo:hi], nearest first.
+                    seen: dict[int, SourceInfo | None] | None = None) -> Iterator[tuple[int, SourceInfo | None]]:
+    """Subjects of the verb-initial clauses of text[lo:hi], nearest first, as (offset, subject);
+    the subject is None when the phrase after the verb has no known head.
 
     ``واعتذرت الهيئة الأحد قائلة …``، ``رحبت زعيمة الحزب مارين لوبان …، معتبرة``: the
     participle or the coordinated verb has no subject of its own; its subject is that of
     the verb the clause opened with, even when that verb is not a verb of saying (guide,
     section 3). A clause opens at the start of the span, after punctuation or after a
     complementiser; its first word is taken for a verb when it is not definite and no
-    lexicon knows it. Only a subject with a known head or a title is kept: a bare word
+    lexicon knows it. Only a subject with a known head or a title is given: a bare word
     after a verb may be anything, and the engine does not guess.
     """
     tokens = _tokens(text, lo, hi)
@@ -392,8 +393,7 @@ def clause_subjects(text: str, lo: int, hi: int, pack: CompiledPack,
                 seen[start] = found
         else:
             found = seen[start]
-        if found is not None:
-            yield found
+        yield start, found
 
 
 def _subject_at(text: str, tokens: list[tuple[int, int]], first: int, hi: int, pack: CompiledPack) -> SourceInfo | None:
