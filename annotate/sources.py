@@ -285,7 +285,7 @@ def classify(phrase: str, pack: CompiledPack) -> tuple[SourceKind, str]:
     """
     candidates = _without_lam(phrase)
     for rule in pack.kind_rules:  # rule by rule, so that the last rule (any name) never wins over لـ + a head
-        if any(rule.regex.search(candidate, timeout=pack.timeout) for candidate in candidates):
+        if any(rule.regex.search(candidate) for candidate in candidates):
             return rule.kind, rule.id
     # the bundled pack ends with a rule that takes any phrase; a pack without one guesses nothing
     return SourceKind.unresolved, c.UNRESOLVED
