@@ -302,7 +302,8 @@ def _resolve_back_reference(drafts: list[Draft], index: int, pack: CompiledPack)
               and draft.cand.sentence - drafts[earlier].cand.sentence <= _ANTECEDENT_REACH]
     # the same head word first (المنظمة → منظمة …), then a head of the same kind (الوكالة → رويترز)
     same_head = [e for e in window if drafts[e].source.head == draft.source.head]  # type: ignore[union-attr]
-    same_kind = [e for e in window if head_kinds & _head_kinds(drafts[e].source.head, pack)]  # type: ignore[union-attr]
+    same_kind = [e for e in window if drafts[e].kind is draft.kind  # المنظمة is not السلطات, though both head bodies
+                 and head_kinds & _head_kinds(drafts[e].source.head, pack)]  # type: ignore[union-attr]
     for earlier in same_head[:1] or same_kind[:1]:
         other = drafts[earlier]
         assert other.source is not None

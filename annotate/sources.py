@@ -407,6 +407,12 @@ def _subject_at(text: str, tokens: list[tuple[int, int]], first: int, hi: int, p
     return info if titled or not fallback(info.kind_rule, pack) else None
 
 
+def _is_complementiser(word: str, pack: CompiledPack) -> bool:
+    """أن، إن، فإن (with the prefixes the lexicon allows)."""
+    lexicon = pack.lexicons.get(c.COMPLEMENTISERS)
+    return lexicon is not None and lexicon.lookup(word) is not None
+
+
 def _is_cue_word(word: str, pack: CompiledPack) -> bool:
     """A whole cue form of the pack (قال، مؤكدا), not merely the first word of one (علي of على لسان)."""
     return any(pack.lexicons[name].lookup(word) is not None for name in pack.lexicons_of_word(word))
@@ -436,7 +442,7 @@ def _subject_end(text: str, tokens: list[tuple[int, int]], first: int, pack: Com
         if j > first and _CLAUSE_BREAK.search(text, tokens[j - 1][1], s):
             break
         if _in_lexicon(pack, c.NER_STOP_WORDS, word) or (word.startswith("ب") and not word.startswith("بال")) \
-                or _in_lexicon(pack, c.COMPLEMENTISERS, word):
+                or _is_complementiser(word, pack):
             break
         end = e
     return end
