@@ -102,14 +102,14 @@ def quantified_noun(text: str, start: int, end: int, sentence_end: int, pack: Co
     if not words or len(words) > 2 or not _in_lexicon(pack, c.QUANTIFIERS, words[0]):
         return end
     m = _QUANTIFIED.match(text, start + len(words[0]), sentence_end)
-    if m is None or m.start() < end - len(words[-1]) - 1 and len(words) > 1 and m.start() != start + len(words[0]):
+    if m is None or m.end() < end:  # no من, or the slot already holds the noun (بعض المراقبين)
         return end
     tokens = _tokens(text, m.end(), sentence_end)[:4]
     noun_end = end
     for i, (s, e) in enumerate(tokens):
         word = text[s:e]
         if (i and regex.search(r"[،,:;؛]", text[tokens[i - 1][1]:s])) or _in_lexicon(pack, c.NER_STOP_WORDS, word) \
-                or _in_lexicon(pack, c.COMPLEMENTISERS, word) or _is_cue_word(word, pack) or _is_addressee(word, pack):
+                or _is_complementiser(word, pack) or _is_cue_word(word, pack) or _is_addressee(word, pack):
             break
         noun_end = e
     return noun_end

@@ -193,3 +193,13 @@ def test_a_study_no_one_signs_is_anonymous_and_a_signed_one_is_a_document(pack: 
     a = _one("وأظهرت دراسة طبية حديثة أن النوم يحمي القلب.", pack, "أظهرت")
     b = _one("وذكر تقرير منظمة العفو الدولية أن السجناء عذبوا.", pack, "ذكر")
     assert (a.source_type, b.source_kind) == ("anonymous", SourceKind.document)
+
+
+def test_an_unresolved_attribution_becomes_a_label_studio_task_without_a_grade(pack: CompiledPack) -> None:
+    from annotate.labelstudio.tasks import prediction_result
+
+    text = "ويرى هؤلاء أن الحل بعيد. وأضافت أن الأمر انتهى."
+    found = annotate_text(text, pack).attributions
+    assert {a.source_type for a in found} == {"unresolved"}
+    regions = prediction_result(text, found)
+    assert regions and not any(r.get("from_name") == "credibility_grade" for r in regions)
