@@ -399,7 +399,7 @@ def clause_subjects(text: str, lo: int, hi: int, pack: CompiledPack,
 def _subject_at(text: str, tokens: list[tuple[int, int]], first: int, hi: int, pack: CompiledPack) -> SourceInfo | None:
     """The subject opening at tokens[first] if it has a known head or a title, else None."""
     np_end = _subject_end(text, tokens, first, pack)
-    if np_end is None:
+    if np_end is None or _is_addressee(text[tokens[first][0]:tokens[first][1]], pack):  # قال لفرانس24
         return None
     info = describe(text, tokens[first][0], np_end, hi, "", "", True, pack)
     titled = info.role is not None and (info.role[0] < info.start  # a title, then the name
