@@ -203,3 +203,9 @@ def test_an_unresolved_attribution_becomes_a_label_studio_task_without_a_grade(p
     assert {a.source_type for a in found} == {"unresolved"}
     regions = prediction_result(text, found)
     assert regions and not any(r.get("from_name") == "credibility_grade" for r in regions)
+
+
+def test_a_plural_in_construct_or_a_long_definite_plural_is_a_collective(pack: CompiledPack) -> None:
+    a = _one("وقال منظمو المهرجان إن الدورة المقبلة ستقام في الصيف.", pack, "قال")
+    b = _one("وأكد المستثمرون الأجانب في السوق المحلية أن الثقة عادت.", pack, "أكد")
+    assert (a.source_kind, b.source_kind) == (SourceKind.collective, SourceKind.collective)
