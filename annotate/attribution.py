@@ -19,7 +19,7 @@ from annotate.matching import Candidate, Offsets
 from annotate.pack import CompiledPack
 from annotate.rules.inflect import Form
 from annotate.records import SourceKind
-from annotate.sources import SourceInfo, clause_subjects, describe, fallback
+from annotate.sources import SourceInfo, clause_subjects, describe, fallback, titled_names
 
 _LETTERS = regex.compile(r"\w{2}")
 _QUOTED = regex.compile(r'"[^"\n]*"')
@@ -160,10 +160,11 @@ def _resolve_references(text: str, sentences: list[Offsets], drafts: list[Draft]
             _resolve_implicit(text, sentences, drafts, index, pack, seen)
         elif draft.source is not None and draft.source.same:
             _resolve_same(drafts, index, pack)
+        elif draft.source is not None and draft.kind is SourceKind.role and draft.source.role is None \
+                and _resolve_title(text, sentences, drafts, index, pack):
+            continue
         elif draft.source is not None and draft.source.definite and not draft.source.specific:
             _resolve_back_reference(drafts, index, pack)
-        elif draft.source is not None and draft.kind is SourceKind.role and draft.source.role is None:
-            _resolve_title(text, drafts, index)
 
 
 def _earlier_source(drafts: list[Draft], index: int, gender: str, number: str) -> int | None:
@@ -260,7 +261,8 @@ def _words(phrase: str) -> set[str]:
     return words
 
 
-def _resolve_title(text: str, drafts: list[Draft], index: int) -> None:
+def _resolve_title(text: str, sentences: list[Offsets], drafts: list[Draft], index: int,
+                   pack: CompiledPack) -> bool:
     """``الوزير``، ``الوزير اليمني`` after ``وزير الخارجية اليمني خالد اليماني``: a title alone
     names again the person who held it just before (guide: a definite back-reference
     keeps the type of what it points to). Every word of it must be in that person's title,
@@ -271,14 +273,25 @@ def _resolve_title(text: str, drafts: list[Draft], index: int) -> None:
     for earlier in range(index - 1, -1, -1):
         other = drafts[earlier]
         if draft.cand.sentence - other.cand.sentence > _ANTECEDENT_REACH:
-            return
+            break
         if other.source is None or other.source.role is None or other.kind is not SourceKind.person:
             continue
         if mine <= _words(text[other.source.role[0]:other.source.role[1]]):
             draft.antecedent = earlier
             draft.kind = other.kind
             draft.kind_rule = contract.decision(contract.BACK_REFERENCE, _own_rule(other.kind_rule))
-            return
+            return True
+    # the holder may have been named where no one was quoted (… وزير البترول ممتاز السعيد …)
+    lo = sentences[max(draft.cand.sentence - _ANTECEDENT_REACH, 0)][0]
+    head = draft.source.head
+    for info in titled_names(text, lo, draft.source.start, head, pack):
+        assert info.role is not None
+        if mine <= _words(text[info.role[0]:info.role[1]]):
+            draft.subject = info
+            draft.kind = info.kind
+            draft.kind_rule = contract.decision(contract.BACK_REFERENCE, info.kind_rule)
+            return True
+    return False
 
 
 def _own_rule(kind_rule: str) -> str:

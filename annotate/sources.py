@@ -232,7 +232,7 @@ def _may_open_name(word: str, pack: CompiledPack) -> bool:
     variants = (word, word[1:]) if word[:1] in "ولب" else (word,)  # وسامح، لوكالة، بحكومة
     return not word.startswith(_NAME_NOT_START) and not _in_lexicon(pack, c.TITLE_LINKS, word) \
         and not any(_in_lexicon(pack, name, w) for name in _NOT_NAMES for w in variants) \
-        and not _is_cue_word(word, pack)
+        and not _in_lexicon(pack, c.PRONOUN_SOURCES, word) and not _is_cue_word(word, pack)
 
 
 def _closed_name(text: str, tokens: list[tuple[int, int]], first: int, sentence_end: int,
@@ -394,6 +394,21 @@ def clause_subjects(text: str, lo: int, hi: int, pack: CompiledPack,
         else:
             found = seen[start]
         yield start, found
+
+
+def titled_names(text: str, lo: int, hi: int, head: str, pack: CompiledPack) -> Iterator[SourceInfo]:
+    """Mentions of a title headed by ``head`` and followed by a person's name in text[lo:hi],
+    nearest first: ``… وزير البترول ممتاز السعيد …`` for a later ``الوزير`` (any mention,
+    not only the source of an attribution)."""
+    pattern = regex.compile(rf"(?<!\p{{L}})(?:[وفبل]|لل|ال|وال|بال)?{regex.escape(head)}(?!\p{{L}})")
+    for m in reversed(list(pattern.finditer(text, lo, hi))):
+        tokens = _tokens(text, m.start(), min(hi, m.start() + 300))
+        end = _subject_end(text, tokens, 0, pack)
+        if end is None:
+            continue
+        info = describe(text, m.start(), end, hi, "", "", True, pack)
+        if info.role is not None and info.role[0] < info.start and info.kind is SourceKind.person:
+            yield info
 
 
 def _subject_at(text: str, tokens: list[tuple[int, int]], first: int, hi: int, pack: CompiledPack) -> SourceInfo | None:

@@ -209,3 +209,10 @@ def test_a_plural_in_construct_or_a_long_definite_plural_is_a_collective(pack: C
     a = _one("وقال منظمو المهرجان إن الدورة المقبلة ستقام في الصيف.", pack, "قال")
     b = _one("وأكد المستثمرون الأجانب في السوق المحلية أن الثقة عادت.", pack, "أكد")
     assert (a.source_kind, b.source_kind) == (SourceKind.collective, SourceKind.collective)
+
+
+def test_a_title_alone_refers_to_its_holder_named_where_no_one_was_quoted(pack: CompiledPack) -> None:
+    text = "التقى وزير الصناعة كريم الساحلي بوفد البنك أمس. وأكد الوزير أن الاتفاق قريب، موضحا أن القرض كبير."
+    minister, implicit = _one(text, pack, "أكد"), _one(text, pack, "موضحا")
+    assert (minister.source_kind, minister.antecedent_text) == (SourceKind.person, "كريم الساحلي")
+    assert implicit.source_kind == SourceKind.person
