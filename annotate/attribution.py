@@ -19,7 +19,7 @@ from annotate.matching import Candidate, Offsets
 from annotate.pack import CompiledPack
 from annotate.rules.inflect import Form
 from annotate.records import SourceKind
-from annotate.sources import SourceInfo, clause_subjects, describe, fallback, titled_names
+from annotate.sources import SourceInfo, clause_subjects, describe, fallback, pronoun_agreement, titled_names
 
 _LETTERS = regex.compile(r"\w{2}")
 _QUOTED = regex.compile(r'"[^"\n]*"')
@@ -204,8 +204,9 @@ def _resolve_implicit(text: str, sentences: list[Offsets], drafts: list[Draft], 
     cue is coordinated with, whichever is nearer; else unresolved (no guess)."""
     draft = drafts[index]
     gender, number = (draft.cue_form.gender, draft.cue_form.number) if draft.cue_form else ("", "")
-    if draft.source is not None:  # a pronoun subject (ويرى هؤلاء): a verb before it shows no number
-        number = ""
+    if draft.source is not None:  # a pronoun (ويرى هؤلاء، حسب أقوالهم) agrees by itself; a verb before it shows no number
+        own_gender, number = pronoun_agreement(text[draft.source.start:draft.source.end])
+        gender = own_gender or gender
     earlier = _earlier_source(drafts, index, gender, number)
     subject = _subject(text, sentences, drafts, index, gender, pack, seen)
     if earlier is not None:

@@ -422,6 +422,21 @@ def _subject_at(text: str, tokens: list[tuple[int, int]], first: int, hi: int, p
     return info if titled or not fallback(info.kind_rule, pack) else None
 
 
+_DEMONSTRATIVES = {"هذا": ("m", "sg"), "ذلك": ("m", "sg"), "هذه": ("f", "sg"), "تلك": ("f", "sg"),
+                   "هءلاء": ("", "pl"), "اولءك": ("", "pl"), "هو": ("m", "sg"), "هي": ("f", "sg")}
+
+
+def pronoun_agreement(word: str) -> tuple[str, str]:
+    """Gender and number a pronoun source (هؤلاء، أقوالهم، قولها) shows by itself."""
+    if word in _DEMONSTRATIVES:
+        return _DEMONSTRATIVES[word]
+    for ending, agreement in (("هما", ("", "du")), ("هم", ("m", "pl")), ("هن", ("f", "pl")),
+                              ("ها", ("f", "sg")), ("ه", ("m", "sg"))):
+        if word.endswith(ending):
+            return agreement
+    return "", ""
+
+
 def _is_complementiser(word: str, pack: CompiledPack) -> bool:
     """أن، إن، فإن (with the prefixes the lexicon allows)."""
     lexicon = pack.lexicons.get(c.COMPLEMENTISERS)

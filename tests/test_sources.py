@@ -216,3 +216,8 @@ def test_a_title_alone_refers_to_its_holder_named_where_no_one_was_quoted(pack: 
     minister, implicit = _one(text, pack, "أكد"), _one(text, pack, "موضحا")
     assert (minister.source_kind, minister.antecedent_text) == (SourceKind.person, "كريم الساحلي")
     assert implicit.source_kind == SourceKind.person
+
+
+def test_ones_own_words_after_a_frame_point_back_to_the_speakers(pack: CompiledPack) -> None:
+    a = _one("وتظاهر المحتجون أمام المقر، معتبرين أنها معاملة مهينة حسب أقوالهم.", pack, "حسب")
+    assert (a.source_text, a.source_kind) == ("أقوالهم", SourceKind.collective)
