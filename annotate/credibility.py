@@ -36,6 +36,8 @@ class Origin:
 
 
 def grade(origin: Origin, claim: str | None, pack: CompiledPack) -> Credibility:
+    if origin.kind is SourceKind.unresolved:  # never guess a grade for a source nobody found
+        return Credibility(grade=None, score=None, reasons=["unresolved"])
     settings = pack.credibility
     letter: Grade = settings.grade_by_kind.get(origin.kind) or _DEFAULT_GRADES[origin.kind]
     named = type_of_kind(origin.kind) == "named"

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from annotate.budget import MAX_TIMEOUT_MS, GuardedPattern
+from annotate.contract import contract_problems
 from annotate.errors import RulePackError, RuleProblem
 from annotate.pack_cache import CodeCache, cache_dir  # noqa: F401  (cache_dir: re-exported)
 from annotate.rules.compiler import (
@@ -29,7 +30,7 @@ DEFAULT_PACK = Path(__file__).resolve().parent.parent / "rules"
 _HERE = Path(__file__).resolve().parent
 # the code that shapes a compiled pack, as imported by this process, is part of the cache key
 _CODE_FINGERPRINT = hashlib.sha256(b"".join(
-    path.read_bytes() for path in (_HERE / "pack.py", _HERE / "normalise.py", _HERE / "records.py",
+    path.read_bytes() for path in (_HERE / "pack.py", _HERE / "normalise.py", _HERE / "records.py", _HERE / "contract.py",
                                    *sorted((_HERE / "rules").glob("*.py"))))).hexdigest()
 
 
@@ -258,6 +259,8 @@ def _compile(source: PackSource, problems: list[RuleProblem],
             furniture.append(CompiledFurniture(fspec.id, compiled[0], fspec, where, compiled[1]))
             furniture_texts.append(rf"\s*(?:{text})\s*")
 
+    problems.extend(RuleProblem(str(source.root), None, None, message) for message in contract_problems(
+        source.lexicons, {name: lexicon.tags for name, (lexicon, _) in source.lexicons.items()}))
     if source.meta is not None and source.meta.timeout_ms > MAX_TIMEOUT_MS:
         problems.append(RuleProblem("pack.yaml", None, None,
                                     f"timeout_ms is {source.meta.timeout_ms}; at most {MAX_TIMEOUT_MS} is allowed, "

@@ -60,6 +60,7 @@ class RunSummary(BaseModel):
     failed_read: int
     failed_annotate: int
     attributions: int
+    unresolved: int = 0  # attributions whose implicit source was not found (no type, no grade)
     seconds: float
     workers: int
     out_dir: str
@@ -234,7 +235,8 @@ def run(
         articles_read=state.read, annotated=state.annotated,
         failed=state.failed_read + state.failed_annotate,
         failed_read=state.failed_read, failed_annotate=state.failed_annotate,
-        attributions=state.attributions, seconds=round(time.perf_counter() - started, 3),
+        attributions=state.attributions, unresolved=state.unresolved,
+        seconds=round(time.perf_counter() - started, 3),
         workers=1 if inline else count, out_dir=str(out_dir), tables={k: str(v) for k, v in tables.items()},
         dropped_fields=sorted(state.dropped), stopped_rules=dict(sorted(state.stopped.items())),
     )
@@ -275,6 +277,7 @@ class _RunState:
     failed_read: int = 0
     failed_annotate: int = 0
     attributions: int = 0
+    unresolved: int = 0
     dropped: set[str] = field(default_factory=set)
     stopped: dict[str, int] = field(default_factory=dict)
 
@@ -300,5 +303,6 @@ class _RunState:
         self.attributions += len(rows.attributions)
         for rule_id, count in rows.stopped_rules.items():
             self.stopped[rule_id] = self.stopped.get(rule_id, 0) + count
+        self.unresolved += sum(1 for row in rows.attributions if row["source_type"] == "unresolved")
         if self.progress is not None:
             self.progress(len(chunk))

@@ -66,6 +66,7 @@ def _print_summary(summary: pipeline.RunSummary) -> None:
         ("failed", f"{summary.failed:,} ({summary.failed_read:,} unreadable, "
                    f"{summary.failed_annotate:,} failed in the engine)"),
         ("attributions", f"{summary.attributions:,}"),
+        ("unresolved", f"{summary.unresolved:,} (implicit sources not found: no type, no grade)"),
         ("time", f"{summary.seconds:,.1f} s, {summary.articles_per_second:,.0f} articles/s, "
                  f"{summary.workers} worker{'s' if summary.workers != 1 else ''}"),
         *(("wrote", str(path)) for path in summary.tables.values()),

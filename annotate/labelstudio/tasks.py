@@ -111,6 +111,7 @@ def _extras(att: Attribution) -> dict[str, Any]:
     return {
         "attribution_id": att.attribution_id,
         "rule_id": att.rule_id,
+        "source_kind_rule": att.source_kind_rule,
         "sentence_index": att.sentence_index,
         "source_role": att.source_role,
         "credibility_score": att.credibility_score,
@@ -148,7 +149,7 @@ def prediction_result(text: str, attributions: list[Attribution]) -> list[Region
     by_id = {a.attribution_id: a for a in attributions}
     cue_ids: dict[int, str] = {}
     source_ids: dict[int, str] = {}
-    claim_grade: dict[str, tuple[bool, str]] = {}
+    claim_grade: dict[str, tuple[bool, str | None]] = {}
     relations: list[Region] = []
 
     for att in attributions:
@@ -162,7 +163,9 @@ def prediction_result(text: str, attributions: list[Attribution]) -> list[Region
             if claim not in claim_grade or (is_origin and not claim_grade[claim][0]):
                 claim_grade[claim] = (is_origin, att.credibility_grade)
         source = None
-        if not att.implicit and att.source_start is not None and att.source_end is not None:
+        # an unresolved pronoun source (هؤلاء with no antecedent) has neither label: shown like an implicit one
+        if not att.implicit and att.source_start is not None and att.source_end is not None \
+                and att.source_type in cfg.SOURCE_LABELS:
             source = region("s", att, att.source_start, att.source_end, cfg.SOURCE_LABELS[att.source_type])
             if source not in source_ids.values():  # one kind per region, even when shared
                 result.append(_choices(source, text, att.source_start, att.source_end,
@@ -186,6 +189,8 @@ def prediction_result(text: str, attributions: list[Attribution]) -> list[Region
     for rid, (start, end) in regions.items():
         result.append(_textarea(rid, start, end, cfg.RULE, [", ".join(rules_of[rid])]))
     for rid, (_, grade) in claim_grade.items():
+        if grade is None:  # unresolved origin: no grade to review
+            continue
         start, end = regions[rid]
         result.append(_choices(rid, text, start, end, cfg.GRADE, [grade]))
     # attribution extras ride on the cue's span item
