@@ -215,22 +215,33 @@ def report_cmd(project: str | None, reviewed_dir: Path | None, out_dir: Path,
               show_default=True, help="Where Label Studio keeps its database, uploads and the login.")
 @click.option("--port", type=click.IntRange(1, 65535), default=8080, show_default=True)
 @click.option("--no-sample", is_flag=True, help="Do not push the bundled sample articles.")
+@click.option("--wait", type=click.FloatRange(min=1), default=None, metavar="SECONDS",
+              help="How long to wait for Label Studio to answer  [default: 600, env: ANNOTATE_LS_WAIT]")
 @user_errors
-def serve_cmd(data_dir: Path, port: int, no_sample: bool) -> None:
+def serve_cmd(data_dir: Path, port: int, no_sample: bool, wait: float | None) -> None:
     """Start a local Label Studio with the sample articles pre-annotated.
 
     Needs Label Studio in .venv-ls/ (see the README) or LABEL_STUDIO_BIN. Binds to
-    127.0.0.1 only; the first start takes about 30 s. Stop it with Ctrl-C.
+    127.0.0.1 only; the first start takes about 30 s (longer on a busy machine:
+    --wait). Ctrl-C, SIGTERM or SIGHUP stop Label Studio too. The admin login goes to
+    Label Studio through its environment, so it never shows in `ps`.
 
     \b
     Example:
       annotate ls serve --data-dir .ls-data --port 8080
     """
+    import signal
+
     from annotate.labelstudio import serve
 
+    def stop_on_signal(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt  # unwinds through the finally below, which stops Label Studio
+
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, stop_on_signal)
     console = Console(stderr=True)
     with console.status("starting Label Studio (the first start migrates its database, ~30 s)…"):
-        served = serve.start(data_dir, port, sample=None if no_sample else serve.SAMPLE)
+        served = serve.start(data_dir, port, sample=None if no_sample else serve.SAMPLE, wait=wait)
     creds = served.server.credentials
     out = Console(highlight=False, soft_wrap=True)
     out.print(f"Label Studio is up at {served.server.url} (started in {served.startup_seconds:.1f} s)", markup=False)

@@ -79,7 +79,7 @@ def ls_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
         shutil.copytree(TEMPLATE, data)
     server = LocalServer(data, _free_port(), binary=binary)
     try:
-        seconds = server.start()
+        seconds = server.start()  # waits up to $ANNOTATE_LS_WAIT (600 s): the machine may be busy
         print(f"\nLabel Studio started in {seconds:.1f} s at {server.url} "
               f"({'fresh data folder' if fresh else 'copy of ' + str(TEMPLATE)})")
         if fresh:
