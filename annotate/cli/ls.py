@@ -16,23 +16,47 @@ from rich.table import Table
 
 from annotate.cli._common import user_errors
 from annotate.labelstudio import config as ls_config
-from annotate.labelstudio.client import ENV_KEY, ENV_URL, Studio, connect
+from annotate.labelstudio.client import ENV_KEY, ENV_TIMEOUT, ENV_URL, Studio, connect
+from annotate.labelstudio.store import ENV_STORE
 
 CONFIG_PATH = Path("schemas") / "labeling-config.xml"
 
 
 def _connection(func: Callable[..., Any]) -> Callable[..., Any]:
-    """``--url`` / ``--api-key`` (or their environment variables) → a ``Studio``.
+    """``--url`` / ``--api-key`` / ``--timeout`` (or their environment variables) → a ``Studio``.
 
     The key is read but never shown: click prints no default for it, and every error
-    message passes through the client's redaction.
+    message passes through the client's redaction. A key given on the command line
+    works but draws a warning: every user of the machine can read a command line
+    (``ps``, ``/proc/PID/cmdline``), so the environment variable is the safe place.
     """
     @click.option("--url", envvar=ENV_URL, metavar="URL", help=f"Label Studio URL  [env: {ENV_URL}]")
     @click.option("--api-key", envvar=ENV_KEY, metavar="KEY", show_default=False,
-                  help=f"Legacy token or personal access token  [env: {ENV_KEY}]")
+                  help=f"Legacy token or personal access token. Prefer the environment variable: a command "
+                       f"line is visible to every user of the machine  [env: {ENV_KEY}]")
+    @click.option("--timeout", type=click.FloatRange(min=0.1), default=None, metavar="SECONDS",
+                  help=f"Longest wait for any one request  [default: 30, env: {ENV_TIMEOUT}]")
     @functools.wraps(func)
-    def wrapper(*args: Any, url: str | None, api_key: str | None, **kwargs: Any) -> Any:
-        kwargs["studio_factory"] = lambda: Studio(connect(url, api_key))
+    def wrapper(*args: Any, url: str | None, api_key: str | None, timeout: float | None, **kwargs: Any) -> Any:
+        ctx = click.get_current_context()
+        if api_key and ctx.get_parameter_source("api_key") == click.core.ParameterSource.COMMANDLINE:
+            click.echo(f"warning: --api-key on the command line is visible to other users (ps); "
+                       f"set {ENV_KEY} instead", err=True)
+        kwargs["studio_factory"] = lambda: Studio(connect(url, api_key, timeout=timeout))
+        return func(*args, **kwargs)
+    return wrapper
+
+
+def _store_option(func: Callable[..., Any]) -> Callable[..., Any]:
+    """``--store``: the local copy of pushed predictions (see ``annotate.labelstudio.store``)."""
+    @click.option("--store", "store_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+                  help=f"Folder keeping every prediction pushed, by rule version, so reviews stay measurable "
+                       f"after the rules change  [default: .annotate/ls-predictions, env: {ENV_STORE}]")
+    @functools.wraps(func)
+    def wrapper(*args: Any, store_dir: Path | None, **kwargs: Any) -> Any:
+        from annotate.labelstudio.store import PredictionStore
+
+        kwargs["store"] = PredictionStore(store_dir)
         return func(*args, **kwargs)
     return wrapper
 
@@ -80,15 +104,24 @@ def config_cmd(out: Path | None) -> None:
 @click.option("--delete-old", is_flag=True, help="With --update: delete other versions' predictions afterwards.")
 @click.option("--batch-size", type=click.IntRange(min=1), default=50, show_default=True,
               help="Tasks per import request.")
+@click.option("--replace-config", "config_policy", flag_value="replace",
+              help="Overwrite the project's labeling config even when it was customised in Label Studio.")
+@click.option("--keep-config", "config_policy", flag_value="keep",
+              help="Never touch the project's labeling config.")
+@_store_option
 @_connection
 @user_errors
 def push_cmd(inputs: tuple[Path, ...], project: str, pack_path: Path | None, id_field: str, text_field: str,
-             update: bool, delete_old: bool, batch_size: int, studio_factory: Callable[[], Studio]) -> None:
+             update: bool, delete_old: bool, batch_size: int, config_policy: str | None, store: Any,
+             studio_factory: Callable[[], Studio]) -> None:
     """Annotate INPUT articles and import them as pre-annotated tasks.
 
     Takes the same inputs as `annotate run`. One task per article, keyed by its id:
     pushing again adds no duplicates, and an interrupted push resumes where it
     stopped. The predictions' model_version names the rule pack and its content hash.
+    Every prediction sent is also kept in --store, so a review made from an older
+    rule version is still scored against it after --update --delete-old. A config
+    a lead customised in Label Studio is kept (and reported) unless --replace-config.
 
     \b
     Example:
@@ -108,7 +141,8 @@ def push_cmd(inputs: tuple[Path, ...], project: str, pack_path: Path | None, id_
                                          f"{r.predictions_added:,} new predictions · {r.tasks_skipped:,} skipped")
 
         result = push(studio, inputs, project, pack_path=pack_path, id_field=id_field, text_field=text_field,
-                      update=update, delete_old=delete_old, batch_size=batch_size, progress=show)
+                      update=update, delete_old=delete_old, batch_size=batch_size, progress=show,
+                      store=store, config_policy=config_policy or "update")
         show(result)
     out = Console(highlight=False, soft_wrap=True)
     verb = "created" if result.project_created else "updated"
@@ -131,15 +165,19 @@ def push_cmd(inputs: tuple[Path, ...], project: str, pack_path: Path | None, id_
 @ls.command("pull")
 @click.option("--project", required=True, help="Project title or id.")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("exports"),
-              show_default=True, help="Folder for reviewed.parquet and reviewed_regions.parquet.")
+              show_default=True, help="Folder for reviewed.parquet, reviewed_regions.parquet, review_errors.parquet.")
+@_store_option
 @_connection
 @user_errors
-def pull_cmd(project: str, out_dir: Path, studio_factory: Callable[[], Studio]) -> None:
+def pull_cmd(project: str, out_dir: Path, store: Any, studio_factory: Callable[[], Studio]) -> None:
     """Export reviewed annotations to reviewed.parquet.
 
     One row per attribution per review, with the attributions.parquet columns plus
     reviewer, task and annotation ids, lead time, whether it was kept, changed,
-    added or removed (per region too) and the rule that produced it.
+    added or removed (per region too), the rule that produced it and the rule
+    version the review was made from (found by the review's region ids, in Label
+    Studio or in --store). A review that cannot be read becomes a row of
+    review_errors.parquet; contradictory regions are flagged, not believed.
 
     \b
     Example:
@@ -151,9 +189,19 @@ def pull_cmd(project: str, out_dir: Path, studio_factory: Callable[[], Studio]) 
     with Progress(SpinnerColumn(), TextColumn("{task.completed:,} reviewed tasks"), TimeElapsedColumn(),
                   console=Console(stderr=True)) as bar:
         task = bar.add_task("pull", total=None)
-        result = pull(studio, project, out_dir, progress=lambda n: bar.update(task, completed=n))
+        result = pull(studio, project, out_dir, progress=lambda n: bar.update(task, completed=n), store=store)
+    _pulled(result)
+
+
+def _pulled(result: Any) -> None:
+    """What a pull wrote, and what needs a look (errors, flagged rows)."""
     click.echo(f"{result.annotations} reviews of {result.tasks} tasks: {result.attributions} attribution rows "
                f"→ {result.reviewed_path}; {result.regions} region rows → {result.regions_path}")
+    if result.errors:
+        click.echo(f"{result.errors} review(s) could not be read or scored: see {result.errors_path}", err=True)
+    if result.flagged:
+        click.echo(f"{result.flagged} row(s) flagged (a source's label and kind disagree): not scored; "
+                   "fix them in Label Studio and pull again", err=True)
 
 
 def _print_frame(console: Console, title: str, frame: pl.DataFrame) -> None:
@@ -171,15 +219,18 @@ def _print_frame(console: Console, title: str, frame: pl.DataFrame) -> None:
               default=None, help="Instead of --project: a folder with reviewed.parquet from `annotate ls pull`.")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("exports"),
               show_default=True, help="Folder for rules_report.parquet, labels_report.parquet, missed_cues.parquet.")
+@_store_option
 @_connection
 @user_errors
-def report_cmd(project: str | None, reviewed_dir: Path | None, out_dir: Path,
+def report_cmd(project: str | None, reviewed_dir: Path | None, out_dir: Path, store: Any,
                studio_factory: Callable[[], Studio]) -> None:
     """Measure every rule against the reviewers and print what to fix next.
 
-    Per rule: how often it fired, coverage, overlaps and conflicts with other
-    rules, kept/changed/removed and precision. Per label: precision, recall, F1.
-    And what reviewers added that no rule found, by cue.
+    Per rule and rule version: how often it fired, coverage, overlaps and conflicts
+    with other rules, kept/changed/removed and precision (a change of source kind
+    only is charged to the rule that typed the source). Per version and label:
+    precision, recall, F1. What reviewers added that no rule found, by cue, and
+    the rows not scored because they contradict themselves.
 
     \b
     Example:
@@ -192,7 +243,8 @@ def report_cmd(project: str | None, reviewed_dir: Path | None, out_dir: Path,
     if (project is None) == (reviewed_dir is None):
         raise click.UsageError("give exactly one of --project or --reviewed")
     if project is not None:
-        pulled = pull(studio_factory(), project, out_dir)
+        pulled = pull(studio_factory(), project, out_dir, store=store)
+        _pulled(pulled)
         reviewed_dir = pulled.reviewed_path.parent
     assert reviewed_dir is not None
     try:
@@ -202,10 +254,12 @@ def report_cmd(project: str | None, reviewed_dir: Path | None, out_dir: Path,
         raise click.ClickException(f"cannot read the reviewed tables in {reviewed_dir}: {exc}") from exc
     report = build_report(reviewed, regions, out_dir)
     console = Console(highlight=False, width=max(Console().width, 160))  # tables are wide; never elide rule ids
-    console.print(f"{report.reviews} reviews")
-    _print_frame(console, "Rules (worst precision first)", report.rules)
-    _print_frame(console, "Labels", report.labels)
+    console.print(f"{report.reviews} reviews, rule version(s): {', '.join(report.versions) or '-'}", markup=False)
+    _print_frame(console, "Rules (worst precision first; each figure is for its model_version)", report.rules)
+    _print_frame(console, "Labels (per model_version)", report.labels)
     _print_frame(console, "Added by reviewers, no rule found them (by cue)", report.missed)
+    if report.flagged.height:
+        _print_frame(console, "Flagged, not scored (fix in Label Studio)", report.flagged)
     for name, path in report.paths.items():
         console.print(f"{name}: {path}", markup=False)
 

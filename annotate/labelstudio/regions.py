@@ -397,19 +397,29 @@ def assemble(parsed: Parsed, text: str | None = None) -> list[Rebuilt]:
             source_of[cue.id] = src
             used.add(src.id)
 
-    # drawn without relations: a lone cue takes the nearest lone source / claim of its sentence
-    lone_cues = [c for c in cues if c.id not in source_of and c.id not in antecedent_of]
-    lone_sources = [s for s in sources if s.id not in used and not links.get(s.id)]
-    for cue, src in pair_nearest(
-            lone_cues, lone_sources,
-            lambda c, s: same_sentence(text, c, s) and (c.id not in claim_of or s.id not in claim_by_source)):
+    # drawn without relations: a cue with no source takes the nearest source of its sentence
+    # that no cue has (a source linked only to its claim counts: the cue was redrawn)
+    lone_cues = [c for c in cues if c.id not in source_of and c.id not in antecedent_of
+                 and not (c.id in claim_of and sources_of_claim.get(claim_of[c.id].id))]
+    lone_sources = [s for s in sources if s.id not in used]
+
+    def fits(cue: Region, src: Region) -> bool:
+        claims = claim_of.get(cue.id), claim_by_source.get(src.id)
+        return same_sentence(text, cue, src) and (None in claims or claims[0] is claims[1])
+    for cue, src in pair_nearest(lone_cues, lone_sources, fits):
         source_of[cue.id] = src
         used.add(src.id)
     claimed = {c.id for c in claim_of.values()} | set(sources_of_claim)
     lone_claims = [k for k in claims if k.id not in claimed and not links.get(k.id)]
-    for cue, claim in pair_nearest([c for c in cues if c.id not in claim_of], lone_claims,
-                                   lambda c, k: same_sentence(text, c, k, max_gap=40)):
-        claim_of[cue.id] = claim
+    # a claim drawn without relations goes to the nearest claimless cue (with its source) of its sentence
+    anchors = []
+    for cue in cues:
+        if cue.id not in claim_of:
+            src = source_of.get(cue.id)
+            lo, hi = (min(cue.start, src.start), max(cue.end, src.end)) if src else (cue.start, cue.end)
+            anchors.append(Region(cue.id, cue.label, lo, hi, ""))
+    for anchor, claim in pair_nearest(anchors, lone_claims, lambda a, k: same_sentence(text, a, k, max_gap=40)):
+        claim_of[anchor.id] = claim
 
     rebuilt: list[Rebuilt] = []
     index_of_region: dict[str, int] = {}

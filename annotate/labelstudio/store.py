@@ -131,3 +131,42 @@ class PredictionStore:
 
     def has(self, version: str, doc_id: str, text: str) -> bool:
         return (str(doc_id), text_sha1(text)) in self._version(version)
+
+
+class ProjectCache:
+    """What this machine last saw of one project: doc_id → task id, and the labeling
+    config it last set. Lets a re-push ask Label Studio only for tasks newer than the
+    last one it knows, and tell a config a lead customised in the UI from one this
+    toolkit wrote. Plain JSON; a missing or unreadable file just means "ask the server"."""
+
+    def __init__(self, store: PredictionStore, base_url: str, project_id: int):
+        key = hashlib.sha1(f"{base_url.rstrip('/')}#{project_id}".encode()).hexdigest()[:16]
+        self.path = store.root / "projects" / f"{key}.json"
+        self.tasks: dict[str, int] = {}
+        self.config_sha1: str | None = None
+        try:
+            raw = json.loads(self.path.read_text(encoding="utf-8"))
+            self.tasks = {str(k): int(v) for k, v in raw.get("tasks", {}).items()}
+            self.config_sha1 = raw.get("config_sha1")
+        except (OSError, ValueError, TypeError, AttributeError):
+            pass
+
+    @property
+    def max_id(self) -> int | None:
+        return max(self.tasks.values()) if self.tasks else None
+
+    def save(self) -> None:
+        """Write atomically (a temporary file renamed over the old one)."""
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o644)
+            with os.fdopen(fd, "w", encoding="utf-8") as out:
+                json.dump({"tasks": self.tasks, "config_sha1": self.config_sha1}, out)
+            os.replace(tmp, self.path)
+        except OSError:
+            pass  # only a cache: the next push asks the server for everything
+
+
+def config_sha1(label_config: str) -> str:
+    return hashlib.sha1(label_config.strip().encode("utf-8")).hexdigest()

@@ -89,6 +89,23 @@ def ls_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
         server.stop()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def prediction_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """Pushes in tests keep their predictions in a temporary store, not in the repo."""
+    import os
+
+    from annotate.labelstudio.store import ENV_STORE
+
+    path = tmp_path_factory.mktemp("ls-store")
+    old = os.environ.get(ENV_STORE)
+    os.environ[ENV_STORE] = str(path)
+    yield path
+    if old is None:
+        os.environ.pop(ENV_STORE, None)
+    else:
+        os.environ[ENV_STORE] = old
+
+
 @pytest.fixture(scope="session")
 def pack():  # type: ignore[no-untyped-def]
     """The default rule pack, compiled once (compiling takes seconds)."""
