@@ -264,16 +264,18 @@ class Studio:
         many tasks the project holds: a server that keeps paging past it, or that
         sends a task twice, is stopped with an error instead of followed forever.
         """
-        query = None
+        items = []
         if after_id is not None:
-            query = json.dumps({"filters": {"conjunction": "and", "items": [
-                {"filter": "filter:tasks:id", "operator": "greater", "type": "Number", "value": after_id}]},
-                "ordering": ["tasks:id"]})
+            items.append({"filter": "filter:tasks:id", "operator": "greater", "type": "Number", "value": after_id})
+        if only_annotated:  # the list endpoint's own only_annotated flag is ignored by Community edition
+            items.append({"filter": "filter:tasks:total_annotations", "operator": "greater", "type": "Number",
+                          "value": 0})
+        query = json.dumps({"filters": {"conjunction": "and", "items": items}, "ordering": ["tasks:id"]}) if items \
+            else None
 
         def run() -> list[dict[str, Any]]:
             pager: Iterable[Any] = self.client.tasks.list(
-                project=project_id, fields=fields, page_size=PAGE_SIZE, query=query,
-                only_annotated=only_annotated or None)  # type: ignore[arg-type]
+                project=project_id, fields=fields, page_size=PAGE_SIZE, query=query)  # type: ignore[arg-type]
             out: list[dict[str, Any]] = []
             seen: set[Any] = set()
             limit = None if expected is None else expected + PAGE_SIZE
@@ -305,6 +307,18 @@ class Studio:
         out = _call(f"importing {len(tasks)} tasks", lambda: self.client.projects.import_tasks(
             id=project_id, request=tasks, return_task_ids=True))  # type: ignore[arg-type]
         return list(getattr(out, "task_ids", None) or [])
+
+    def delete_task(self, task_id: int) -> bool:
+        """Delete one task; False when it was already gone (another pusher deleted it)."""
+        try:
+            self.client.tasks.delete(id=str(task_id))
+            return True
+        except ApiError as exc:
+            if exc.status_code == 404:
+                return False
+            raise LabelStudioError(redact(f"Label Studio: deleting task {task_id} failed: {_describe(exc)}")) from None
+        except _FAILURES as exc:
+            raise LabelStudioError(redact(f"Label Studio: deleting task {task_id} failed: {_describe(exc)}")) from None
 
     def import_predictions(self, project_id: int, predictions: list[dict[str, Any]]) -> int:
         """Add predictions to existing tasks (each dict names its ``task``)."""

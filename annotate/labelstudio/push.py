@@ -62,6 +62,7 @@ class PushResult:
     predictions_added: int = 0
     predictions_deleted: int = 0
     switched_version: bool = False
+    duplicates_removed: int = 0
     invalid: list[tuple[str, list[str]]] = field(default_factory=list)
     read_errors: list[ReadError] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
@@ -207,6 +208,7 @@ def push(
     existing = _known_tasks(studio, project_id, memo) if not created else {}
     memo.tasks = dict(existing)
     memo.save()
+    since_id = max(existing.values(), default=0)
     has_version: set[int] = set()
     if update and existing:
         if studio.model_versions(project_id).get(version, 0) >= len(existing):
@@ -272,8 +274,29 @@ def push(
         elif progress:
             progress(result)
     flush()
+    if result.tasks_created:
+        _drop_duplicates(studio, project_id, since_id, existing, result)
+        memo.tasks = dict(existing)
+        memo.save()
     _settle_versions(studio, result, total_tasks=len(existing), delete_old=delete_old, store=store)
     return result
+
+
+def _drop_duplicates(studio: Studio, project_id: int, since_id: int, existing: dict[str, int],
+                     result: PushResult) -> None:
+    """Another push into the same project at the same time imports the same articles:
+    keep the oldest task of each doc_id and delete the newer copies, which nobody has
+    reviewed yet. Only tasks created since this push began are looked at."""
+    by_doc: dict[str, list[dict[str, Any]]] = {}
+    for task in studio.tasks(project_id, after_id=since_id):
+        by_doc.setdefault(str(task["data"].get("doc_id")), []).append(task)
+    for doc_id, copies in by_doc.items():
+        copies.sort(key=lambda t: int(t["id"]))
+        existing[doc_id] = int(copies[0]["id"])
+        for extra in copies[1:]:
+            if not extra.get("total_annotations") and not extra.get("drafts"):
+                if studio.delete_task(int(extra["id"])):
+                    result.duplicates_removed += 1
 
 
 def _settle_versions(studio: Studio, result: PushResult, *, total_tasks: int, delete_old: bool,
