@@ -124,7 +124,7 @@ def _describe(exc: BaseException) -> str:
     if isinstance(exc, ApiError):
         body = exc.body
         if isinstance(body, dict):
-            body = body.get("detail") or body.get("validation_errors") or body
+            body = body.get("validation_errors") or body.get("detail") or body
         hint = ""
         if exc.status_code == 401:
             hint = " (the API key was refused: check --api-key / LABEL_STUDIO_API_KEY)"

@@ -173,7 +173,7 @@ def labeling_config() -> str:
 {grades}
     </Choices>
   </View>
-  <TextArea name="{RULE}" toName="{TEXT}" perRegion="true" displayMode="region-list" editable="false" maxSubmissions="1" rows="1" placeholder="(drawn by a reviewer)"/>
+  <TextArea name="{RULE}" toName="{TEXT}" perRegion="true" displayMode="region-list" editable="false" maxSubmissions="1" rows="2" placeholder="(drawn by a reviewer)"/>
   <View visibleWhen="region-selected">
     <TextArea name="{NOTE}" toName="{TEXT}" perRegion="true" editable="true" maxSubmissions="1" rows="1" placeholder="note"/>
   </View>
