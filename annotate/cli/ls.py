@@ -213,6 +213,74 @@ def _print_frame(console: Console, title: str, frame: pl.DataFrame) -> None:
     console.print(table)
 
 
+def _reviewed_tables(project: str | None, reviewed_dir: Path | None, out_dir: Path, store: Any,
+                     studio_factory: Callable[[], Studio]) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """reviewed.parquet and reviewed_regions.parquet: pulled from --project, or read from --reviewed."""
+    from annotate.labelstudio.pull import pull
+
+    if (project is None) == (reviewed_dir is None):
+        raise click.UsageError("give exactly one of --project or --reviewed")
+    if project is not None:
+        pulled = pull(studio_factory(), project, out_dir, store=store)
+        _pulled(pulled)
+        reviewed_dir = pulled.reviewed_path.parent
+    assert reviewed_dir is not None
+    try:
+        return (pl.read_parquet(reviewed_dir / "reviewed.parquet"),
+                pl.read_parquet(reviewed_dir / "reviewed_regions.parquet"))
+    except (OSError, pl.exceptions.PolarsError) as exc:
+        raise click.ClickException(f"cannot read the reviewed tables in {reviewed_dir}: {exc}") from exc
+
+
+def _source_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """--project or --reviewed, and --out: where the reviewed tables come from and where results go."""
+    func = click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+                        default=Path("exports"), show_default=True, help="Folder for the tables written.")(func)
+    func = click.option("--reviewed", "reviewed_dir", type=click.Path(exists=True, file_okay=False, path_type=Path),
+                        default=None, help="Instead of --project: a folder with reviewed.parquet from `annotate ls "
+                                           "pull`.")(func)
+    return click.option("--project", default=None, help="Project title or id: pull its reviews first.")(func)
+
+
+@ls.command("agreement")
+@_source_options
+@_store_option
+@_connection
+@user_errors
+def agreement_cmd(project: str | None, reviewed_dir: Path | None, out_dir: Path, store: Any,
+                  studio_factory: Callable[[], Studio]) -> None:
+    """Agreement between reviewers of the same tasks, for a methods section.
+
+    For every task with two or more reviews, every pair of reviews: span F1 (exact
+    and overlapping) for cues, sources and claims; Krippendorff's alpha (nominal)
+    for source type, source kind and credibility grade on the spans both marked;
+    and the list of disagreements (agreement_spans.parquet, agreement_alpha.parquet,
+    disagreements.parquet).
+
+    \b
+    Example:
+      annotate ls agreement --project news-review --out exports/
+      annotate ls agreement --reviewed exports/
+    """
+    from annotate.labelstudio.agreement import agreement
+    from annotate.labelstudio.pull import write_atomic
+
+    reviewed, _ = _reviewed_tables(project, reviewed_dir, out_dir, store, studio_factory)
+    result = agreement(reviewed)
+    console = Console(highlight=False, width=max(Console().width, 120))
+    console.print(f"{result.tasks} task(s) with two or more reviews, {result.pairs} pair(s) of reviews", markup=False)
+    if not result.pairs:
+        console.print("nothing to compare: ask a second reviewer to review some tasks "
+                      "(Settings → Annotation → overlap)", markup=False)
+    _print_frame(console, "Span agreement (F1 between two reviewers)", result.spans)
+    _print_frame(console, "Krippendorff's alpha on spans both marked", result.alpha)
+    for name, frame in (("agreement_spans", result.spans), ("agreement_alpha", result.alpha),
+                        ("disagreements", result.disagreements)):
+        path = out_dir / f"{name}.parquet"
+        write_atomic(frame, path)
+        console.print(f"{name}: {path}", markup=False)
+
+
 @ls.command("report")
 @click.option("--project", default=None, help="Project title or id: pull its reviews first.")
 @click.option("--reviewed", "reviewed_dir", type=click.Path(exists=True, file_okay=False, path_type=Path),
@@ -237,21 +305,9 @@ def report_cmd(project: str | None, reviewed_dir: Path | None, out_dir: Path, st
       annotate ls report --project news-review --out exports/
       annotate ls report --reviewed exports/
     """
-    from annotate.labelstudio.pull import pull
     from annotate.labelstudio.report import build_report
 
-    if (project is None) == (reviewed_dir is None):
-        raise click.UsageError("give exactly one of --project or --reviewed")
-    if project is not None:
-        pulled = pull(studio_factory(), project, out_dir, store=store)
-        _pulled(pulled)
-        reviewed_dir = pulled.reviewed_path.parent
-    assert reviewed_dir is not None
-    try:
-        reviewed = pl.read_parquet(reviewed_dir / "reviewed.parquet")
-        regions = pl.read_parquet(reviewed_dir / "reviewed_regions.parquet")
-    except (OSError, pl.exceptions.PolarsError) as exc:
-        raise click.ClickException(f"cannot read the reviewed tables in {reviewed_dir}: {exc}") from exc
+    reviewed, regions = _reviewed_tables(project, reviewed_dir, out_dir, store, studio_factory)
     report = build_report(reviewed, regions, out_dir)
     console = Console(highlight=False, width=max(Console().width, 160))  # tables are wide; never elide rule ids
     console.print(f"{report.reviews} reviews, rule version(s): {', '.join(report.versions) or '-'}", markup=False)

@@ -13,7 +13,9 @@ from typing import Any
 
 import polars as pl
 import pytest
+from click.testing import CliRunner
 
+from annotate.cli import main
 from annotate.labelstudio import config as cfg
 from annotate.labelstudio.pull import reviewed_frames
 from annotate.labelstudio.regions import Parsed, Region, assemble, version_tag
@@ -271,3 +273,43 @@ def test_thousands_of_cues_and_sources_on_one_claim_pair_each_with_its_nearest()
     rebuilt = assemble(Parsed(regions, relations, None))
     assert len(rebuilt) == n
     assert all(a.cue is not None and a.source is not None and a.cue.id[3:] == a.source.id[3:] for a in rebuilt)
+
+
+# -- two reviewers on one task --------------------------------------------------------------
+
+def test_two_reviewers_agreement_counts_what_they_did(tmp_path: Any) -> None:
+    from annotate.labelstudio.agreement import agreement, krippendorff_alpha
+
+    second = base()
+    for item in second:  # reviewer B: one kind differs (فرنسا government → organization) ...
+        if item.get("id") == rid("s", 7) and item.get("from_name") == cfg.KIND:
+            item["value"]["choices"] = ["organization"]
+    for prefix in "csk":  # ... and B deleted the whole of attribution 11 (يرى مراقبون)
+        second = delete(second, rid(prefix, 11))
+    task = {"id": 1, "data": {"text": TEXT, "doc_id": "seed"}, "predictions": [_prediction()], "annotations": [
+        {"id": 1, "completed_by": 5, "parent_prediction": 7, "result": base()},
+        {"id": 2, "completed_by": 6, "parent_prediction": 7, "result": second}]}
+    frames = reviewed_frames([task], {5: "a@example.com", 6: "b@example.com"}, V1)
+    result = agreement(frames.attributions)
+    assert (result.tasks, result.pairs) == (1, 1)
+    spans = {r["span"]: r for r in result.spans.iter_rows(named=True)}
+    cues = len({(a.cue_start, a.cue_end) for a in DOC.attributions})
+    assert spans["cue"]["exact_f1"] == pytest.approx(2 * (cues - 1) / (2 * cues - 1))
+    assert spans["cue"]["overlap_f1"] == spans["cue"]["exact_f1"]
+    what = sorted(result.disagreements.select("what", "text").rows())
+    assert ("cue only in A", "يرى") in what and ("source only in A", "مراقبون") in what
+    assert ("source_kind differs", "فرنسا") in what
+    assert not any(w.endswith("only in B") for w, _ in what)
+    alpha = {r["field"]: r["alpha"] for r in result.alpha.iter_rows(named=True)}
+    assert alpha["source_type"] == 1.0 and alpha["source_kind"] < 1.0
+    # α by hand: four units, one disagreement between two values
+    assert krippendorff_alpha([("x", "x"), ("y", "y"), ("x", "y"), ("y", "y")]) == pytest.approx(
+        1 - 2 / ((8 * 8 - 3 * 3 - 5 * 5) / 7))
+    assert krippendorff_alpha([("x", "x")]) is None
+    # the command reads the pulled tables and writes its own
+    frames.attributions.write_parquet(tmp_path / "reviewed.parquet")
+    frames.regions.write_parquet(tmp_path / "reviewed_regions.parquet")
+    out = CliRunner().invoke(main, ["ls", "agreement", "--reviewed", str(tmp_path), "--out", str(tmp_path)])
+    assert out.exit_code == 0, out.output
+    assert "1 task(s) with two or more reviews, 1 pair(s)" in out.output and "source_kind" in out.output
+    assert pl.read_parquet(tmp_path / "disagreements.parquet").height == result.disagreements.height
