@@ -281,6 +281,41 @@ def agreement_cmd(project: str | None, reviewed_dir: Path | None, out_dir: Path,
         console.print(f"{name}: {path}", markup=False)
 
 
+@ls.command("suggest")
+@_source_options
+@_store_option
+@_connection
+@user_errors
+def suggest_cmd(project: str | None, reviewed_dir: Path | None, out_dir: Path, store: Any,
+                studio_factory: Callable[[], Studio]) -> None:
+    """Suggest lexicon entries and rule examples from what reviewers added.
+
+    Attributions reviewers added are what the rules missed: grouped by cue form
+    and where the source stands, ranked by how many misses each would cover, each
+    with a YAML snippet (the cue, the reviewers' sentences as rule examples) to
+    review and paste into the rule pack (suggestions.yaml, suggestions.parquet).
+
+    \b
+    Example:
+      annotate ls suggest --project news-review --out exports/
+      annotate ls suggest --reviewed exports/
+    """
+    from annotate.labelstudio.pull import write_atomic
+    from annotate.labelstudio.suggest import as_frame, suggestions
+
+    reviewed, _ = _reviewed_tables(project, reviewed_dir, out_dir, store, studio_factory)
+    found = suggestions(reviewed)
+    frame = as_frame(found)
+    console = Console(highlight=False, width=max(Console().width, 120))
+    if not found:
+        console.print("reviewers added nothing the rules missed: no suggestion", markup=False)
+    _print_frame(console, "Suggestions (most misses covered first)", frame.drop("snippet"))
+    write_atomic(frame, out_dir / "suggestions.parquet")
+    yaml_path = out_dir / "suggestions.yaml"
+    yaml_path.write_text("".join(s.snippet() for s in found), encoding="utf-8")
+    console.print(f"suggestions: {out_dir / 'suggestions.parquet'}, {yaml_path}", markup=False)
+
+
 @ls.command("report")
 @click.option("--project", default=None, help="Project title or id: pull its reviews first.")
 @click.option("--reviewed", "reviewed_dir", type=click.Path(exists=True, file_okay=False, path_type=Path),

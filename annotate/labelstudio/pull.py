@@ -18,7 +18,9 @@
   change of kind or type only goes to the source-kind rule, when known);
 * ``flag``: why the row is not believed (a source labelled named with an anonymous
   kind, or the reverse); flagged rows are listed, not scored;
-* ``predicted_*`` columns with the prediction's cue span and source typing.
+* ``predicted_*`` columns with the prediction's cue span and source typing;
+* ``sentence_text``: on an added row, the sentence the reviewer's cue (or source) is in,
+  the example ``annotate ls suggest`` proposes for a new rule.
 
 ``reviewed_regions.parquet`` has one row per region (span) per review, predicted and
 reviewed label and offsets side by side: the input of per-label precision and recall.
@@ -48,7 +50,7 @@ import polars as pl
 from annotate.errors import ExportError
 from annotate.labelstudio.client import Studio
 from annotate.labelstudio.regions import (
-    MalformedResult, Parsed, Rebuilt, Region, assemble, pair_nearest, parse_result, region_status, tag_of,
+    SENTENCE_END, MalformedResult, Parsed, Rebuilt, Region, assemble, pair_nearest, parse_result, region_status, tag_of,
     version_tag,
 )
 from annotate.labelstudio.store import PredictionStore
@@ -71,6 +73,7 @@ REVIEW_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
     "claim_review": pl.String, "source_kind_rule": pl.String, "charged_to": pl.String, "flag": pl.String,
     "predicted_cue_start": pl.Int64, "predicted_cue_end": pl.Int64,
     "predicted_source_type": pl.String, "predicted_source_kind": pl.String,
+    "sentence_text": pl.String,
 }
 REGION_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
     "doc_id": pl.String, "task_id": pl.Int64, "annotation_id": pl.Int64, "reviewer": pl.String,
@@ -386,10 +389,26 @@ def review_rows(task: Mapping[str, Any], annotation: Mapping[str, Any], reviewer
     for row in compare(predicted, reviewed, text):
         row.update(common, doc_id=doc_id, reference=how, lead_time=_number(annotation.get("lead_time")),
                    task_verdict=reviewed.verdict)
+        anchor = row["cue_start"] if row["cue_start"] is not None else row["source_start"]
+        if row["review"] == "added" and anchor is not None:
+            row["sentence_text"] = sentence_around(text, anchor)
         row.update(carried)
         attributions.append(row)
     regions = [dict(r, doc_id=doc_id, **common) for r in compare_regions(predicted, reviewed)]
     return attributions, regions
+
+
+def sentence_around(text: str, at: int, limit: int = 400) -> str:
+    """The sentence of ``text`` holding offset ``at`` (at most ``limit`` characters each way)."""
+    start = at
+    while start > 0 and at - start < limit and not SENTENCE_END.match(text, start - 1):
+        start -= 1
+    end = at
+    while end < len(text) and end - at < limit and not SENTENCE_END.match(text, end):
+        end += 1
+    if end < len(text) and text[end] in ".!?؟":
+        end += 1
+    return text[start:end].strip()
 
 
 @dataclass

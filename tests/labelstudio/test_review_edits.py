@@ -313,3 +313,28 @@ def test_two_reviewers_agreement_counts_what_they_did(tmp_path: Any) -> None:
     assert out.exit_code == 0, out.output
     assert "1 task(s) with two or more reviews, 1 pair(s)" in out.output and "source_kind" in out.output
     assert pl.read_parquet(tmp_path / "disagreements.parquet").height == result.disagreements.height
+
+
+def test_suggestions_group_the_reviewers_additions_by_cue_and_rank_them(tmp_path: Any) -> None:
+    import yaml
+
+    from annotate.labelstudio.suggest import cue_form, suggestions
+
+    second = base()
+    c2, s2 = at("وصل"), at("وفد قيادي")  # the same miss again, in another review
+    second += [span("c_b", *c2, cfg.CUE), span("s_b", *s2, cfg.SOURCE_NAMED)]
+    task = {"id": 1, "data": {"text": TEXT, "doc_id": "seed"}, "predictions": [_prediction()], "annotations": [
+        {"id": 1, "completed_by": 5, "parent_prediction": 7, "result": _added(True)},
+        {"id": 2, "completed_by": 6, "parent_prediction": 7, "result": second}]}
+    frames = reviewed_frames([task], {}, V1)
+    found = suggestions(frames.attributions)
+    assert [(s.cue, s.order, s.misses, s.documents) for s in found] == [("وصل", "source after cue", 2, 1)]
+    (snippet,) = yaml.safe_load(found[0].snippet())
+    assert snippet["lexicon_entry"] == "وصل" and snippet["examples"][0]["cue"] == "وصل"
+    assert snippet["examples"][0]["text"].startswith("وصل وفد قيادي") and "source" in snippet["examples"][0]
+    assert cue_form("وقالت") == cue_form("قالت") == "قالت"
+    frames.attributions.write_parquet(tmp_path / "reviewed.parquet")
+    frames.regions.write_parquet(tmp_path / "reviewed_regions.parquet")
+    out = CliRunner().invoke(main, ["ls", "suggest", "--reviewed", str(tmp_path), "--out", str(tmp_path)])
+    assert out.exit_code == 0, out.output
+    assert "وصل" in out.output and yaml.safe_load((tmp_path / "suggestions.yaml").read_text(encoding="utf-8"))
