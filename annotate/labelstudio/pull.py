@@ -19,6 +19,8 @@
 * ``flag``: why the row is not believed (a source labelled named with an anonymous
   kind, or the reverse); flagged rows are listed, not scored;
 * ``predicted_*`` columns with the prediction's cue span and source typing;
+* ``lost_rules``: on a predicted row, the rules whose candidates lost arbitration to
+  its cue (comma-separated), for the report's overlaps and ``lost`` counts;
 * ``sentence_text``: on an added row, the sentence the reviewer's cue (or source) is in,
   the example ``annotate ls suggest`` proposes for a new rule.
 
@@ -73,7 +75,7 @@ REVIEW_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
     "claim_review": pl.String, "source_kind_rule": pl.String, "charged_to": pl.String, "flag": pl.String,
     "predicted_cue_start": pl.Int64, "predicted_cue_end": pl.Int64,
     "predicted_source_type": pl.String, "predicted_source_kind": pl.String,
-    "sentence_text": pl.String,
+    "sentence_text": pl.String, "lost_rules": pl.String,
 }
 REGION_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
     "doc_id": pl.String, "task_id": pl.Int64, "annotation_id": pl.Int64, "reviewer": pl.String,
@@ -298,7 +300,9 @@ def compare(predicted: Parsed, reviewed: Parsed, text: str | None = None) -> lis
 
 
 def _predicted_cols(before: Rebuilt | None) -> dict[str, Any]:
+    lost = before.cue.lost if before and before.cue else []
     return {
+        "lost_rules": ", ".join(sorted({str(c.get("rule_id")) for c in lost})) or None,
         "predicted_cue_start": before.cue.start if before and before.cue else None,
         "predicted_cue_end": before.cue.end if before and before.cue else None,
         "predicted_source_type": before.source_type if before else None,

@@ -82,6 +82,7 @@ class Region:
     grade: str | None = None
     rules: list[str] = field(default_factory=list)
     extras: list[dict[str, Any]] = field(default_factory=list)
+    lost: list[dict[str, Any]] = field(default_factory=list)  # candidates that lost to this cue
 
     def signature(self) -> tuple[Any, ...]:
         """What a reviewer can change; equal signatures mean the region was kept."""
@@ -275,8 +276,10 @@ def _span_region(item: Mapping[str, Any], where: str, text: str | None, problems
         shown = text[start:end]
     meta = item.get("meta")
     extras = meta.get("annotate") if isinstance(meta, Mapping) else None
+    lost = meta.get("annotate_lost") if isinstance(meta, Mapping) else None
     return Region(id=str(rid), label=labels[0], start=start, end=end, text=str(shown or ""),
-                  extras=[e for e in extras if isinstance(e, dict)] if isinstance(extras, list) else [])
+                  extras=[e for e in extras if isinstance(e, dict)] if isinstance(extras, list) else [],
+                  lost=[e for e in lost if isinstance(e, dict)] if isinstance(lost, list) else [])
 
 
 def _number(region_id: str) -> str | None:

@@ -25,7 +25,7 @@ PREDICTED = ("kept", "changed", "removed")
 #: every figure is per rule version: a report never mixes two versions of a rule
 KEY = ["model_version", "rule_id", "role"]
 _OPTIONAL = {"model_version": pl.String, "flag": pl.String, "charged_to": pl.String,
-             "source_kind_rule": pl.String}
+             "source_kind_rule": pl.String, "lost_rules": pl.String}
 
 
 def _complete(reviewed: pl.DataFrame) -> pl.DataFrame:
@@ -90,10 +90,24 @@ def _overlapping_pairs(charged: pl.DataFrame) -> pl.DataFrame:
 
 def overlaps(charged: pl.DataFrame) -> pl.DataFrame:
     """``overlaps``: share of the rule's attributions whose cue overlaps the cue of an
-    attribution from another rule in the same review (Snorkel: overlap)."""
-    pairs = _overlapping_pairs(charged).group_by(KEY).agg(pl.col("row").n_unique().alias("n"))
-    return fired(charged).join(pairs, on=KEY, how="left", nulls_equal=True).select(
+    attribution, or of a candidate that lost arbitration, from another rule in the same
+    review (Snorkel: overlap)."""
+    cue_rows = charged.filter(pl.col("role") == "cue").with_row_index("row")
+    with_pair = _overlapping_pairs(charged).select(*KEY, "annotation_id", "predicted_cue_start").unique()
+    beat_one = cue_rows.filter(pl.col("lost_rules").is_not_null()).select(
+        *KEY, "annotation_id", "predicted_cue_start")
+    n = pl.concat([with_pair, beat_one]).unique().group_by(KEY).agg(pl.len().alias("n"))
+    return fired(charged).join(n, on=KEY, how="left", nulls_equal=True).select(
         *KEY, (pl.col("n").fill_null(0) / pl.col("fired")).alias("overlaps"))
+
+
+def lost(charged: pl.DataFrame) -> pl.DataFrame:
+    """``lost``: how often the rule's candidate lost arbitration to another rule's cue
+    on the reviewed tasks (the winner's outcome says whether losing was right)."""
+    losers = charged.filter((pl.col("role") == "cue") & pl.col("lost_rules").is_not_null()).select(
+        "model_version", pl.col("lost_rules").str.split(", ").alias("rule_id")).explode("rule_id")
+    return losers.group_by("model_version", "rule_id").agg(pl.len().cast(pl.Int64).alias("lost")).with_columns(
+        pl.lit("cue").alias("role"))
 
 
 def conflicts(charged: pl.DataFrame) -> pl.DataFrame:
@@ -142,10 +156,14 @@ def rule_summary(reviewed: pl.DataFrame) -> pl.DataFrame:
     frame = fired(charged)
     for part in (lambda c: coverage(c, reviewed), overlaps, conflicts, outcomes, type_changed):
         frame = frame.join(part(charged), on=KEY, how="left", nulls_equal=True)
+    losers = lost(charged)
+    frame = frame.join(losers, on=KEY, how="full", coalesce=True, nulls_equal=True)
     return frame.with_columns(
+        pl.col("fired", "kept", "changed", "removed", "lost").fill_null(0),
         pl.col("type_changed").fill_null(0),
         _ratio("kept", "fired").alias("precision"),
-        ((pl.col("kept") + pl.col("changed")) / pl.col("fired")).alias("cue_precision"),
+        pl.when(pl.col("fired") > 0).then((pl.col("kept") + pl.col("changed")) / pl.col("fired"))
+        .otherwise(None).alias("cue_precision"),
     ).select("rule_id", "role", "model_version", *[c for c in frame.columns if c not in KEY],
              "precision", "cue_precision").sort(
         ["precision", "fired", "rule_id", "model_version"], descending=[False, True, False, False],

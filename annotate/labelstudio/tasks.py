@@ -257,10 +257,27 @@ def triage_score(attributions: list[Attribution]) -> float:
     return round(float(min(scores)), 4) if scores else 1.0
 
 
-def build_prediction(text: str, attributions: list[Attribution], version: str) -> dict[str, Any]:
+def attach_lost(result: list[Region], lost: list[Any]) -> None:
+    """Candidates that lost arbitration ride on the cue region of the winner they overlap
+    (``meta.annotate_lost``), so the report can count overlaps and lost arbitrations per
+    rule. A loser that overlaps no winning cue has no region to ride on and is left out."""
+    cues = [i for i in result if i.get("type") == "labels" and i["value"]["labels"] == [cfg.CUE]]
+    for loser in lost:
+        for item in cues:
+            value = item["value"]
+            if value["start"] < loser.cue_end and loser.cue_start < value["end"]:
+                item.setdefault("meta", {}).setdefault("annotate_lost", []).append(
+                    {"rule_id": loser.rule_id, "reason": loser.reason, "cue_start": loser.cue_start,
+                     "cue_end": loser.cue_end})
+                break
+
+
+def build_prediction(text: str, attributions: list[Attribution], version: str,
+                     lost: list[Any] | None = None) -> dict[str, Any]:
     """A full prediction dict (``model_version``, ``score`` and ``result``) for one article."""
-    return {"model_version": version, "score": triage_score(attributions),
-            "result": prediction_result(text, attributions, version_tag(version))}
+    result = prediction_result(text, attributions, version_tag(version))
+    attach_lost(result, lost or [])
+    return {"model_version": version, "score": triage_score(attributions), "result": result}
 
 
 def check_prediction(prediction: Mapping[str, Any], text: str, interface: LabelInterface) -> list[str]:
@@ -292,7 +309,7 @@ def draft_task(
     doc: DocumentResult, text: str, meta: Mapping[str, Any] | None, version: str, interface: LabelInterface
 ) -> TaskDraft:
     """Build and check the task for one annotated article."""
-    prediction = build_prediction(text, doc.attributions, version)
+    prediction = build_prediction(text, doc.attributions, version, doc.lost)
     problems = check_prediction(prediction, text, interface)
     return TaskDraft(doc_id=doc.doc_id, data=task_data(doc.doc_id, text, meta, doc.attributions),
                      prediction=prediction,

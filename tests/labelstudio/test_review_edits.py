@@ -338,3 +338,18 @@ def test_suggestions_group_the_reviewers_additions_by_cue_and_rank_them(tmp_path
     out = CliRunner().invoke(main, ["ls", "suggest", "--reviewed", str(tmp_path), "--out", str(tmp_path)])
     assert out.exit_code == 0, out.output
     assert "وصل" in out.output and yaml.safe_load((tmp_path / "suggestions.yaml").read_text(encoding="utf-8"))
+
+
+def test_candidates_that_lost_arbitration_count_as_overlaps_and_losses() -> None:
+    from annotate.records import LostCandidate
+
+    winner = DOC.attributions[8]  # قال, test.rule2
+    loser = LostCandidate(rule_id="test.loser", reason="lower priority", cue_start=winner.cue_start,
+                          cue_end=winner.cue_end, cue_text=winner.cue_text)
+    prediction = dict(build_prediction(TEXT, DOC.attributions, V1, [loser]), id=7)
+    frames = pulled(copy.deepcopy(prediction["result"]), predictions=[prediction])
+    assert frames.attributions.filter(pl.col("lost_rules") == "test.loser")["cue_text"].to_list() == ["قال"]
+    rules = {r["rule_id"]: r for r in build_report(frames.attributions, frames.regions).rules.iter_rows(named=True)}
+    fired = sum(a.rule_id == "test.rule2" for a in DOC.attributions)
+    assert rules["test.rule2"]["overlaps"] == pytest.approx(1 / fired)
+    assert (rules["test.loser"]["lost"], rules["test.loser"]["fired"], rules["test.loser"]["precision"]) == (1, 0, None)
