@@ -10,6 +10,7 @@ from label_studio_sdk.label_interface import LabelInterface
 from annotate.labelstudio import config as cfg
 from annotate.labelstudio.regions import assemble, parse_result, version_tag
 from annotate.labelstudio.tasks import build_prediction, check_prediction, draft_task, task_data
+from annotate.records import Attribution
 
 from .seed import seed_result, seed_text
 
@@ -139,3 +140,20 @@ def test_a_source_shared_by_two_attributions_is_one_region_with_one_kind(interfa
     rebuilt = assemble(parse_result(result))
     assert [(a.cue.id if a.cue else None, a.source.id if a.source else None) for a in rebuilt] == [
         (f"c12_{tag}", None), (f"c6_{tag}", f"s6_{tag}")]
+
+
+def test_an_unresolved_implicit_source_is_drawn_as_cue_and_claim_only(interface: LabelInterface) -> None:
+    """Records to come: an implicit source nobody could resolve has type and kind "unresolved"
+    and no grade; the task shows its cue and claim, and the prediction stays valid."""
+    text, doc = seed_text(), seed_result()
+    att = doc.attributions[9]  # أوضح, implicit
+    unresolved = Attribution.model_construct(**{
+        **att.model_dump(), "source_type": "unresolved", "source_kind": "unresolved", "antecedent_id": None,
+        "credibility_grade": None, "credibility_score": None, "attribution_id": 0})
+    prediction = build_prediction(text, [unresolved], "v1")
+    labels = sorted(i["value"]["labels"][0] for i in prediction["result"] if i.get("type") == "labels")
+    assert labels == [cfg.CLAIM, cfg.CUE]
+    assert not any(i.get("from_name") in (cfg.KIND, cfg.GRADE) for i in prediction["result"])
+    assert check_prediction(prediction, text, interface) == [] and prediction["score"] == 1.0
+    (back,) = assemble(parse_result(prediction["result"], text), text)
+    assert back.implicit and back.source_type is None
