@@ -114,7 +114,7 @@ def describe(label: str, kind: str | None, grade: str | None, rules: list[str]) 
     if grade:
         parts.append(f"grade {grade}")
     parts.append("rule " + ", ".join(rules))
-    return " · ".join(parts)
+    return "predicted: " + " · ".join(parts)  # what the rules said, not the reviewer's current value
 
 
 def rules_in(line: str) -> list[str]:

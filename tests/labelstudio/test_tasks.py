@@ -54,9 +54,9 @@ def test_every_region_lists_what_the_rules_said_for_the_region_list(interface: L
     assert set(lines) == set(spans)
     source = doc.attributions[6]  # مصادر مطلعة, anonymous
     sid = next(r for r, lab in spans.items() if lab == cfg.SOURCE_ANONYMOUS and r.startswith("s6_"))
-    assert lines[sid] == f"{source.source_kind.value} (anonymous) · rule {source.rule_id}"
+    assert lines[sid] == f"predicted: {source.source_kind.value} (anonymous) · rule {source.rule_id}"
     claim = next(r for r, lab in spans.items() if lab == cfg.CLAIM)
-    assert lines[claim].startswith("grade ") and " · rule " in lines[claim]
+    assert lines[claim].startswith("predicted: grade ") and " · rule " in lines[claim]
     assert parse_result(result).regions[sid].rules == [source.rule_id]
 
 
