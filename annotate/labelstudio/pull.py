@@ -363,13 +363,26 @@ def _int_or_none(value: Any) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) and abs(value) < 2**63 else None
 
 
+def check_interface(result: Any, interface: Any) -> None:
+    """The review against the project's labeling config, as a prediction is checked before
+    push (``LabelInterface.validate_prediction``); raises :class:`MalformedResult`."""
+    try:
+        errors = interface.validate_prediction({"result": result}, return_errors=True)
+    except Exception as exc:  # noqa: BLE001 - the SDK's validator fails in many ways on hostile input
+        errors = [f"the labeling config's validator could not read it ({type(exc).__name__})"]
+    if errors:
+        raise MalformedResult([str(e)[:500] for e in errors[:10]])
+
+
 def review_rows(task: Mapping[str, Any], annotation: Mapping[str, Any], reviewer: str,
-                project_version: str = "", store: PredictionStore | None = None
+                project_version: str = "", store: PredictionStore | None = None, interface: Any = None
                 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """Attribution rows and region rows for one annotation of one task.
 
     Raises :class:`MalformedResult` or :class:`MissingReference` when the review
-    cannot be read or scored; the caller turns that into an error row.
+    cannot be read or scored; the caller turns that into an error row. With
+    ``interface`` (the project's ``LabelInterface``) the review is also validated
+    against the labeling config.
     """
     data = task.get("data") if isinstance(task.get("data"), Mapping) else {}
     assert isinstance(data, Mapping)
@@ -382,6 +395,8 @@ def review_rows(task: Mapping[str, Any], annotation: Mapping[str, Any], reviewer
     except MalformedResult as exc:
         raise MalformedResult([f"its prediction: {p}" for p in exc.problems]) from None
     reviewed = parse_result(annotation.get("result") or [], text)
+    if interface is not None:
+        check_interface(annotation.get("result") or [], interface)
     doc_id = str(data.get("doc_id", task.get("id")))
     common = {
         "task_id": _int_or_none(task.get("id")), "annotation_id": _int_or_none(annotation.get("id")),
@@ -423,7 +438,8 @@ class Frames:
 
 
 def reviewed_frames(tasks: Sequence[Mapping[str, Any]], users: Mapping[int, str],
-                    project_version: str = "", store: PredictionStore | None = None) -> Frames:
+                    project_version: str = "", store: PredictionStore | None = None,
+                    interface: Any = None) -> Frames:
     """The three tables for every non-cancelled annotation of ``tasks``."""
     att_rows: list[dict[str, Any]] = []
     region_rows: list[dict[str, Any]] = []
@@ -435,7 +451,7 @@ def reviewed_frames(tasks: Sequence[Mapping[str, Any]], users: Mapping[int, str]
                 continue
             reviewer = _reviewer(annotation, users)
             try:
-                a, r = review_rows(task, annotation, reviewer, project_version, store)
+                a, r = review_rows(task, annotation, reviewer, project_version, store, interface)
             except (MalformedResult, MissingReference) as exc:
                 data = task.get("data") if isinstance(task.get("data"), Mapping) else {}
                 error_rows.append({"task_id": _int_or_none(task.get("id")),
@@ -472,16 +488,23 @@ def write_atomic(frame: pl.DataFrame, path: Path) -> None:
 def pull(studio: Studio, project: str, out_dir: Path, progress: Callable[[int], None] | None = None,
          store: PredictionStore | None = None) -> PullResult:
     """Fetch every reviewed task of ``project`` and write the three tables into ``out_dir``."""
+    from label_studio_sdk.label_interface import LabelInterface
+
     studio.check()
     project_id = studio.require_project(project)
-    version = str(studio.project(project_id).get("model_version") or "")
+    details = studio.project(project_id)
+    version = str(details.get("model_version") or "")
+    try:
+        interface = LabelInterface(str(details.get("label_config") or ""))
+    except Exception:  # noqa: BLE001 - a config the SDK cannot parse: our own checks still run
+        interface = None
     tasks = []
     for task in studio.annotated_tasks(project_id):
         tasks.append(task)
         if progress:
             progress(len(tasks))
     frames = reviewed_frames(tasks, studio.users() if tasks else {}, version,
-                             store if store is not None else PredictionStore())
+                             store if store is not None else PredictionStore(), interface)
     paths = [out_dir / name for name in ("reviewed.parquet", "reviewed_regions.parquet", "review_errors.parquet")]
     for frame, path in zip((frames.attributions, frames.regions, frames.errors), paths):
         write_atomic(frame, path)

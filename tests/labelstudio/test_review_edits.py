@@ -212,6 +212,20 @@ def test_a_malformed_review_becomes_an_error_row_and_the_others_are_read(case: s
     assert frames.attributions.height == len(DOC.attributions)
 
 
+def test_a_review_is_also_checked_against_the_projects_labeling_config() -> None:
+    from label_studio_sdk.label_interface import LabelInterface
+
+    good = base()
+    odd = base() + [{"id": "x1", "from_name": "sentiment", "to_name": cfg.TEXT, "type": "choices",
+                     "value": {"choices": ["positive"]}}]  # a control the project does not have
+    task = {"id": 1, "data": {"text": TEXT, "doc_id": "seed"}, "predictions": [_prediction()], "annotations": [
+        {"id": 1, "completed_by": 5, "parent_prediction": 7, "result": good},
+        {"id": 2, "completed_by": 5, "parent_prediction": 7, "result": odd}]}
+    frames = reviewed_frames([task], {}, V1, None, LabelInterface(cfg.labeling_config()))
+    assert set(frames.attributions["annotation_id"]) == {1}
+    assert frames.errors["annotation_id"].to_list() == [2] and "'sentiment' not found" in frames.errors["reason"][0]
+
+
 def test_reviews_that_are_not_lists_or_have_an_unknown_kind_are_error_rows() -> None:
     unknown_kind = base()
     next(i for i in unknown_kind if i.get("from_name") == cfg.KIND)["value"]["choices"] = ["alien"]
