@@ -239,3 +239,33 @@ def test_a_reviewer_edits_with_hotkeys_and_the_mouse_and_pull_reads_each_edit(
     assert added.select("cue_text", "source_text", "source_type", "implicit").rows() == [
         ("وصل", "وفد قيادي من حركة حماس", "named", False)]
     assert rows.filter(pl.col("review") == "added").height == 1  # the lone cue and source are one attribution
+
+    # a second reviewer accepts the prediction as it is: agreement, suggestions and report follow
+    from annotate.labelstudio.agreement import agreement
+    from annotate.labelstudio.report import build_report
+    from annotate.labelstudio.suggest import suggestions
+
+    client = studio.client
+    second = client.users.create(username="reviewer2", email="reviewer2@example.com", password="secret12345")
+    client.annotations.create(id=task["id"], result=prediction["result"], parent_prediction=prediction["id"],
+                              completed_by=second.id, lead_time=5.0)
+    both = pull(ls_server.studio(), "browser-edits", tmp_path / "both")
+    rows = pl.read_parquet(both.reviewed_path)
+    assert both.annotations == 2 and both.errors == 0
+    result = agreement(rows)
+    assert (result.tasks, result.pairs) == (1, 1)
+    what = set(result.disagreements.select("what", "text").rows())
+    first_is_browser = result.disagreements["reviewer_a"][0] != "reviewer2@example.com"
+    mine, theirs = ("A", "B") if first_is_browser else ("B", "A")
+    assert (f"cue only in {theirs}", done["cue"]) in what  # the browser reviewer deleted it
+    assert (f"cue only in {mine}", "وصل") in what and (f"source only in {mine}", "وفد قيادي من حركة حماس") in what
+    assert any(w == "source_kind differs" for w, _ in what) and any(w == "credibility_grade differs" for w, _ in what)
+    alpha = {r["field"]: r["alpha"] for r in result.alpha.iter_rows(named=True)}
+    assert alpha["source_kind"] is not None and alpha["source_kind"] < 1.0
+    (suggested,) = suggestions(rows)
+    assert (suggested.cue, suggested.misses) == ("وصل", 1)
+    report = build_report(rows, pl.read_parquet(both.regions_path))
+    removed_rule = rows.filter((pl.col("review") == "removed"))["rule_id"][0]
+    bad = report.rules.filter((pl.col("rule_id") == removed_rule) & (pl.col("role") == "cue")).row(0, named=True)
+    assert bad["removed"] == 1 and bad["precision"] < 1.0
+    assert report.missed.filter(pl.col("cue_text") == "وصل")["added"].to_list() == [1]
