@@ -194,6 +194,7 @@ def push(
     version = model_version(pack)
     config = labeling_config()
     store = store if store is not None else PredictionStore()
+    store.ensure_writable()
 
     studio.check()
 

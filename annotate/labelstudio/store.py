@@ -55,6 +55,17 @@ class PredictionStore:
         self._loaded: dict[str, dict[tuple[str, str], dict[str, Any]]] = {}
         self._tags: dict[str, str] | None = None
 
+    def ensure_writable(self) -> None:
+        """Fail before anything is sent when the store cannot be written (not half-way)."""
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise ExportError(f"cannot create the prediction store {self.root}: {exc}; "
+                              f"choose another folder with --store or {ENV_STORE}") from exc
+        if not os.access(self.root, os.W_OK | os.X_OK):
+            raise ExportError(f"the prediction store {self.root} is not writable; "
+                              f"choose another folder with --store or {ENV_STORE}")
+
     def path(self, version: str) -> Path:
         return self.root / _file_name(version)
 
@@ -78,9 +89,12 @@ class PredictionStore:
         path = self.path(version)
         try:
             self.root.mkdir(parents=True, exist_ok=True)
-            fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NOFOLLOW, 0o644)
-            with os.fdopen(fd, "a", encoding="utf-8") as out:
+            fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT | os.O_NOFOLLOW, 0o644)
+            with os.fdopen(fd, "a+", encoding="utf-8") as out:
                 fcntl.flock(out, fcntl.LOCK_EX)
+                size = os.fstat(fd).st_size
+                if size and os.pread(fd, 1, size - 1) != b"\n":
+                    payload = "\n" + payload  # a line torn by a crash stays alone, unread
                 out.write(payload)
                 out.flush()
         except OSError as exc:

@@ -367,3 +367,28 @@ def test_candidates_that_lost_arbitration_count_as_overlaps_and_losses() -> None
     fired = sum(a.rule_id == "test.rule2" for a in DOC.attributions)
     assert rules["test.rule2"]["overlaps"] == pytest.approx(1 / fired)
     assert (rules["test.loser"]["lost"], rules["test.loser"]["fired"], rules["test.loser"]["precision"]) == (1, 0, None)
+
+
+def test_the_prediction_store_keeps_one_line_per_article_and_version_and_survives_a_torn_line(tmp_path: Any) -> None:
+    store = PredictionStore(tmp_path)
+    assert store.add([("seed", TEXT, _prediction()), ("seed", TEXT, _prediction())]) == 1
+    assert store.add([("seed", TEXT + " ", _prediction())]) == 1  # same id, other text: another article
+    path = store.path(V1)
+    with open(path, "a", encoding="utf-8") as out:
+        out.write('{"model_version": "' + V1 + '", "doc_id": "cut sho')  # a crash mid-write
+    again = PredictionStore(tmp_path)
+    assert again.add([("other", TEXT, _prediction())]) == 1  # appended after the torn line, on its own
+    again = PredictionStore(tmp_path)
+    assert again.get(V1, "seed", TEXT)["result"] == _prediction()["result"]
+    assert again.get(V1, "other", TEXT) is not None
+    assert again.versions_by_tag() == {version_tag(V1): V1}
+    assert again.get(V2, "seed", TEXT) is None
+
+
+def test_an_unwritable_store_stops_a_push_before_anything_is_sent(tmp_path: Any) -> None:
+    from annotate.errors import ExportError
+
+    blocked = tmp_path / "file"
+    blocked.write_text("not a folder", encoding="utf-8")
+    with pytest.raises(ExportError, match="--store"):
+        PredictionStore(blocked / "store").ensure_writable()
