@@ -276,8 +276,8 @@ def compare(predicted: Parsed, reviewed: Parsed, text: str | None = None) -> lis
         row["review"] = "added" if before is None else ("changed" if changes else "kept")
         row["changes"] = ", ".join(changes) or None
         row["cue_review"] = "respanned" if i in respanned else region_status(att.cue, predicted.regions)
-        row["source_review"] = region_status(att.source, predicted.regions)
-        row["claim_review"] = region_status(att.claim, predicted.regions)
+        row["source_review"] = _status(att.source, before.source if before else None, predicted)
+        row["claim_review"] = _status(att.claim, before.claim if before else None, predicted)
         row["flag"] = att.contradiction()
         row.update(_predicted_cols(before))
         if before is None:
@@ -297,6 +297,16 @@ def compare(predicted: Parsed, reviewed: Parsed, text: str | None = None) -> lis
         row.update(_predicted_cols(before))
         rows.append(row)
     return rows
+
+
+def _status(region: Region | None, predicted_region: Region | None, predicted: Parsed) -> str | None:
+    """kept / changed / added, or ``respanned``: a new region the reviewer drew over the
+    predicted one of the same attribution (the editor cannot resize a span: it is redrawn)."""
+    status = region_status(region, predicted.regions)
+    if (status == "added" and region is not None and predicted_region is not None
+            and predicted_region.id not in (r.id for r in [region]) and region.overlaps(predicted_region)):
+        return "respanned"
+    return status
 
 
 def _predicted_cols(before: Rebuilt | None) -> dict[str, Any]:

@@ -122,13 +122,12 @@ def test_highlights_are_the_predicted_spans_right_to_left(ls_server: LiveServer,
 
 # -- a reviewer's edits, made in the editor with the keyboard and the mouse ------------------
 
-RANGE_JS = """([phrase, after]) => {
+RANGE_JS = """([phrase, context]) => {
     const root = document.querySelector('.ar-text');
     const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
-    let seen = 0;
     for (let node = walker.nextNode(); node; node = walker.nextNode()) {
-        const at = node.textContent.indexOf(phrase);
-        if (at >= 0 && seen++ >= after) {
+        const at = context === null ? node.textContent.indexOf(phrase) : node.textContent.indexOf(context);
+        if (at >= 0 && node.textContent.substr(at, phrase.length) === phrase) {
             node.parentElement.scrollIntoView({block: "center"});
             const range = document.createRange();
             range.setStart(node, at); range.setEnd(node, at + phrase.length);
@@ -149,9 +148,10 @@ def _log_in(page: Any, server: LiveServer) -> None:
     page.wait_for_load_state("networkidle")
 
 
-def _draw(page: Any, phrase: str) -> None:
-    """Drag the mouse over ``phrase`` from its right edge to its left (Arabic reads right to left)."""
-    box = page.evaluate(RANGE_JS, [phrase, 0])
+def _draw(page: Any, phrase: str, after: str | None = None) -> None:
+    """Drag the mouse over ``phrase`` from its right edge to its left (Arabic reads right to left);
+    with ``after``, over the ``phrase`` that starts the first text node holding ``after``."""
+    box = page.evaluate(RANGE_JS, [phrase, after])
     assert box, f"{phrase!r} is not in the text"
     page.mouse.move(box[0], box[1])
     page.mouse.down()
@@ -180,12 +180,23 @@ def drive_edits(page: Any, prediction: dict[str, Any]) -> dict[str, Any]:
     new_kind = "witness" if kinds[source] != "witness" else "hearsay"
     taken = {number(claim), number(source)}
     cue = next(r for r, s in spans.items() if s["value"]["labels"] == [cfg.CUE] and number(r) not in taken)
+    taken.add(number(cue))
+    pointed_at = {i["to_id"] for i in prediction["result"] if i.get("type") == "relation"
+                  and i.get("labels") == [cfg.ANTECEDENT]}
+    redrawn = next(r for r, s in spans.items() if s["value"]["labels"] == [cfg.SOURCE_ANONYMOUS]
+                   and number(r) not in taken and r not in pointed_at and " " in s["value"]["text"])
+    shorter = spans[redrawn]["value"]["text"].split(" ")[0]
     _select(page, claim)
     page.keyboard.press("c")  # grade C: the key that used to relabel the claim as a CUE
     _select(page, source)
     page.keyboard.press(cfg.KIND_HOTKEYS[new_kind])
     _select(page, cue)
     page.keyboard.press("Backspace")
+    _select(page, redrawn)  # re-span: the editor cannot resize a span, so delete and redraw it shorter
+    page.keyboard.press("Backspace")
+    page.keyboard.press("u")
+    page.keyboard.press("Shift+A")
+    _draw(page, shorter, after=spans[redrawn]["value"]["text"])
     page.keyboard.press("u")
     page.keyboard.press("Shift+C")
     _draw(page, "وصل")
@@ -194,7 +205,7 @@ def drive_edits(page: Any, prediction: dict[str, Any]) -> dict[str, Any]:
     _draw(page, "وفد قيادي من حركة حماس")
     page.keyboard.press("u")
     return {"claim": claim, "source": source, "new_kind": new_kind, "cue": spans[cue]["value"]["text"],
-            "cue_id": cue}
+            "cue_id": cue, "redrawn": spans[redrawn]["value"]["text"], "shorter": shorter}
 
 
 def test_a_reviewer_edits_with_hotkeys_and_the_mouse_and_pull_reads_each_edit(
@@ -233,6 +244,10 @@ def test_a_reviewer_edits_with_hotkeys_and_the_mouse_and_pull_reads_each_edit(
     assert claim_region["reviewed_label"] == cfg.CLAIM  # "c" set the grade; the claim stayed a claim
     kind_rows = rows.filter(pl.col("changes") == "kind")
     assert set(kind_rows["source_kind"]) == {done["new_kind"]}
+    respanned = rows.filter(pl.col("source_review") == "respanned")
+    assert respanned.select("source_text", "review").rows() == [(done["shorter"], "changed")]
+    assert "source" in respanned["changes"][0].split(", ")  # and its kind, left unset on the new span
+    assert regions.filter(pl.col("status") == "respanned")["text"].to_list() == [done["shorter"]]
     removed = rows.filter(pl.col("review") == "removed")
     assert removed["cue_text"].to_list() == [done["cue"]]
     added = rows.filter(pl.col("review") == "added")
