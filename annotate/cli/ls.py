@@ -151,7 +151,11 @@ def push_cmd(inputs: tuple[Path, ...], project: str, pack_path: Path | None, id_
     out.print(f"{result.tasks_created:,} new tasks, {result.predictions_added:,} predictions added to existing tasks, "
               f"{result.tasks_skipped:,} already there", markup=False)
     if result.predictions_deleted:
-        out.print(f"{result.predictions_deleted:,} predictions of older versions deleted", markup=False)
+        out.print(f"{result.predictions_deleted:,} predictions of older versions deleted (kept in the store for "
+                  "scoring reviews made from them)", markup=False)
+    if result.duplicates_removed:
+        out.print(f"{result.duplicates_removed:,} duplicate task(s) from a push running at the same time deleted",
+                  markup=False)
     for note in result.notes:
         out.print(f"note: {note}", markup=False)
     for doc_id, problems in result.invalid:
