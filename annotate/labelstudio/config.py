@@ -106,11 +106,13 @@ _STYLE = """
   """
 
 
-def describe(label: str, kind: str | None, grade: str | None, rules: list[str]) -> str:
-    """The one line the region list shows for a predicted region: what the rules said."""
+def describe(label: str, kind: str | None, grade: str | None, rules: list[str], kind_rule: str | None = None) -> str:
+    """The one line the region list shows for a predicted region: what the rules said
+    (the kind, its type and the rule that typed the source; the grade; the rules)."""
     parts = []
     if kind:
-        parts.append(f"{kind} ({KIND_TYPES.get(kind, '?')})" if label in LABEL_TYPES else kind)
+        typed = f"{KIND_TYPES.get(kind, '?')}; kind rule {kind_rule}" if kind_rule else KIND_TYPES.get(kind, "?")
+        parts.append(f"{kind} ({typed})" if label in LABEL_TYPES else kind)
     if grade:
         parts.append(f"grade {grade}")
     parts.append("rule " + ", ".join(rules))

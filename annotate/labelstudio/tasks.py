@@ -169,6 +169,7 @@ def prediction_result(text: str, attributions: list[Attribution], tag: str = "")
     regions: dict[str, tuple[int, int]] = {}
     labels: dict[str, str] = {}
     kinds: dict[str, str] = {}
+    kind_rules: dict[str, str | None] = {}
 
     def region(prefix: str, att: Attribution, start: int, end: int, label: str) -> str:
         key = (label, start, end)
@@ -209,6 +210,7 @@ def prediction_result(text: str, attributions: list[Attribution], tag: str = "")
             kind = _value(att.source_kind)
             if source not in kinds and kind in cfg.KINDS:  # one kind per region, even when shared
                 kinds[source] = kind
+                kind_rules[source] = getattr(att, "source_kind_rule", None)
                 result.append(_choices(source, text, att.source_start, att.source_end, cfg.KIND, [kind]))
             source_ids[att.attribution_id] = source
         if claim is not None:
@@ -228,7 +230,7 @@ def prediction_result(text: str, attributions: list[Attribution], tag: str = "")
 
     for rid, (start, end) in regions.items():
         grade = claim_grade[rid][1] if rid in claim_grade else None
-        line = cfg.describe(labels[rid], kinds.get(rid), grade, rules_of[rid])
+        line = cfg.describe(labels[rid], kinds.get(rid), grade, rules_of[rid], kind_rules.get(rid))
         result.append(_textarea(rid, start, end, cfg.RULE, [line]))
     for rid, (_, grade) in claim_grade.items():
         start, end = regions[rid]

@@ -93,3 +93,6 @@ def test_the_region_list_shows_what_the_rules_said_about_each_region() -> None:
     style = root.find("Style")
     assert style is not None and "relationItem" in (style.text or "") and "font-size: 22px" in (style.text or "")
     assert cfg.rules_in(cfg.describe(cfg.SOURCE_NAMED, "person", None, ["a.b", "c"])) == ["a.b", "c"]
+    line = cfg.describe(cfg.SOURCE_NAMED, "person", None, ["say.vso"], "kind.person")
+    assert line == "predicted: person (named; kind rule kind.person) · rule say.vso"
+    assert cfg.rules_in(line) == ["say.vso"]
