@@ -106,23 +106,30 @@ _STYLE = """
   """
 
 
-def describe(label: str, kind: str | None, grade: str | None, rules: list[str], kind_rule: str | None = None) -> str:
-    """The one line the region list shows for a predicted region: what the rules said
-    (the kind, its type and the rule that typed the source; the grade; the rules)."""
-    parts = []
+def describe(label: str, kind: str | None, grade: str | None, rules: list[str],
+             kind_rule: str | None = None) -> list[str]:
+    """The lines the region list shows for a predicted region: what the rules said.
+
+    Short lines, each its own row of the region list (the panel is narrow): the kind
+    with its type (and the rule that typed the source) or the grade, then the rules.
+    """
+    lines = []
     if kind:
         typed = f"{KIND_TYPES.get(kind, '?')}; kind rule {kind_rule}" if kind_rule else KIND_TYPES.get(kind, "?")
-        parts.append(f"{kind} ({typed})" if label in LABEL_TYPES else kind)
+        lines.append(f"predicted: {kind} ({typed})" if label in LABEL_TYPES else f"predicted: {kind}")
     if grade:
-        parts.append(f"grade {grade}")
-    parts.append("rule " + ", ".join(rules))
-    return "predicted: " + " · ".join(parts)  # what the rules said, not the reviewer's current value
+        lines.append(f"predicted: grade {grade}")
+    lines.append("rule " + ", ".join(rules))
+    return lines
 
 
 def rules_in(line: str) -> list[str]:
-    """The rule ids in a line written by :func:`describe` (or a bare comma list)."""
-    tail = line.rsplit("rule ", 1)[-1]
-    return [r.strip() for r in tail.split(",") if r.strip()]
+    """The rule ids in a line written by :func:`describe` (or in an older bare comma list)."""
+    if line.startswith("rule "):
+        line = line[len("rule "):]
+    elif line.startswith("predicted:"):
+        return []
+    return [r.strip() for r in line.split(",") if r.strip()]
 
 
 def _choice(value: str, hotkey: str | None = None, alias: str | None = None) -> str:
@@ -175,7 +182,7 @@ def labeling_config() -> str:
 {grades}
     </Choices>
   </View>
-  <TextArea name="{RULE}" toName="{TEXT}" perRegion="true" displayMode="region-list" editable="false" maxSubmissions="1" rows="2" placeholder="(drawn by a reviewer)"/>
+  <TextArea name="{RULE}" toName="{TEXT}" perRegion="true" displayMode="region-list" editable="false" maxSubmissions="1" rows="1" placeholder="(drawn by a reviewer)"/>
   <View visibleWhen="region-selected">
     <TextArea name="{NOTE}" toName="{TEXT}" perRegion="true" editable="true" maxSubmissions="1" rows="1" placeholder="note"/>
   </View>

@@ -230,8 +230,8 @@ def prediction_result(text: str, attributions: list[Attribution], tag: str = "")
 
     for rid, (start, end) in regions.items():
         grade = claim_grade[rid][1] if rid in claim_grade else None
-        line = cfg.describe(labels[rid], kinds.get(rid), grade, rules_of[rid], kind_rules.get(rid))
-        result.append(_textarea(rid, start, end, cfg.RULE, [line]))
+        lines = cfg.describe(labels[rid], kinds.get(rid), grade, rules_of[rid], kind_rules.get(rid))
+        result.append(_textarea(rid, start, end, cfg.RULE, lines))
     for rid, (_, grade) in claim_grade.items():
         start, end = regions[rid]
         result.append(_choices(rid, text, start, end, cfg.GRADE, [grade]))

@@ -92,7 +92,8 @@ def test_the_region_list_shows_what_the_rules_said_about_each_region() -> None:
     assert rule.get("editable") == "false"
     style = root.find("Style")
     assert style is not None and "relationItem" in (style.text or "") and "font-size: 22px" in (style.text or "")
-    assert cfg.rules_in(cfg.describe(cfg.SOURCE_NAMED, "person", None, ["a.b", "c"])) == ["a.b", "c"]
-    line = cfg.describe(cfg.SOURCE_NAMED, "person", None, ["say.vso"], "kind.person")
-    assert line == "predicted: person (named; kind rule kind.person) · rule say.vso"
-    assert cfg.rules_in(line) == ["say.vso"]
+    lines = cfg.describe(cfg.SOURCE_NAMED, "person", None, ["say.vso", "c"], "kind.person")
+    assert lines == ["predicted: person (named; kind rule kind.person)", "rule say.vso, c"]
+    assert [r for line in lines for r in cfg.rules_in(line)] == ["say.vso", "c"]
+    assert cfg.describe(cfg.CLAIM, None, "B", ["x"]) == ["predicted: grade B", "rule x"]
+    assert cfg.rules_in("a.b, c") == ["a.b", "c"]  # projects pushed before the lines had a prefix

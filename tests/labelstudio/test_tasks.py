@@ -49,14 +49,14 @@ def test_tasks_carry_a_triage_summary_and_predictions_a_score(interface: LabelIn
 def test_every_region_lists_what_the_rules_said_for_the_region_list(interface: LabelInterface) -> None:
     text, doc = seed_text(), seed_result()
     result = build_prediction(text, doc.attributions, "v1")["result"]
-    lines = {i["id"]: i["value"]["text"][0] for i in result if i.get("from_name") == cfg.RULE}
+    lines = {i["id"]: " | ".join(i["value"]["text"]) for i in result if i.get("from_name") == cfg.RULE}
     spans = {i["id"]: i["value"]["labels"][0] for i in result if i.get("type") == "labels"}
     assert set(lines) == set(spans)
     source = doc.attributions[6]  # مصادر مطلعة, anonymous
     sid = next(r for r, lab in spans.items() if lab == cfg.SOURCE_ANONYMOUS and r.startswith("s6_"))
-    assert lines[sid] == f"predicted: {source.source_kind.value} (anonymous) · rule {source.rule_id}"
+    assert lines[sid] == f"predicted: {source.source_kind.value} (anonymous) | rule {source.rule_id}"
     claim = next(r for r, lab in spans.items() if lab == cfg.CLAIM)
-    assert lines[claim].startswith("predicted: grade ") and " · rule " in lines[claim]
+    assert lines[claim].startswith("predicted: grade ") and " | rule " in lines[claim]
     assert parse_result(result).regions[sid].rules == [source.rule_id]
 
 
