@@ -62,6 +62,8 @@ def display_name(text: str) -> str:
         name = name.replace('"', "")
     if name.count("(") != name.count(")"):
         name = name.replace("(", "").replace(")", "")
+    if len(name) > 2 and name[0] == name[-1] == '"' and name.count('"') == 2:
+        name = name[1:-1]  # "فرانس برس" is فرانس برس
     return " ".join(name.split()).strip(_EDGE)
 
 

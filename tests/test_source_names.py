@@ -18,6 +18,7 @@ def test_display_name_drops_diacritics_and_a_quote_cut_in_half() -> None:
     assert display_name("وكالة الأنباء الصينية “شينخوا”") == 'وكالة الأنباء الصينية "شينخوا"'
     assert display_name('صحيفة "عكاظ') == "صحيفة عكاظ"
     assert display_name("رويترز،") == "رويترز"
+    assert display_name('"فرانس برس"') == "فرانس برس"
 
 
 def test_fold_makes_spelling_variants_equal() -> None:
