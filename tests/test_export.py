@@ -52,7 +52,7 @@ def test_run_writer_streams_row_groups_and_carries_fields(tmp_path: Path) -> Non
     assert pq.read_table(paths["errors"]).to_pylist()[0]["line"] == 3
     assert pq.read_table(paths["documents"]).num_rows == 0
     assert sorted(p.name for p in tmp_path.iterdir()) == [
-        "attributions.parquet", "documents.parquet", "errors.parquet"]
+        "attributions.parquet", "documents.parquet", "errors.parquet", "manifest.json"]
 
 
 def test_failing_run_leaves_no_file_and_keeps_older_tables(tmp_path: Path) -> None:
