@@ -110,8 +110,11 @@ def open_bytes(path: Path) -> BinaryIO:
 def byte_lines(handle: BinaryIO) -> Iterator[bytes]:
     """Lines with their endings, split at LF, CRLF or a lone CR, read a block at a time."""
     pending = b""
+    # read1 returns what one underlying read decompressed: a damaged stream then keeps
+    # every line before the damage, where read(n) would drop the whole block
+    read = getattr(handle, "read1", handle.read)
     while True:
-        block = handle.read(LINE_READ_BYTES)
+        block = read(LINE_READ_BYTES)
         if not block:
             break
         pending += block
