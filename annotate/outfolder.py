@@ -152,16 +152,20 @@ def write_manifest(folder: Path, run_id: str, tables: dict[str, tuple[Path, int]
     return path
 
 
-def check_run(folder: Path) -> dict[str, Any]:
+def check_run(folder: Path, required: bool = True) -> dict[str, Any] | None:
     """The manifest of a finished run in ``folder``, after checking every table belongs to it.
 
     Raises ``ExportError`` when the manifest is missing while tables carry a run id (a
     commit was cut short), when a table is missing, or when a table's run id or row count
-    differs from the manifest's (tables of different runs side by side).
+    differs from the manifest's (tables of different runs side by side). With
+    ``required=False``, a folder with neither a manifest nor tables written by a run
+    (tables made by other tools) passes, and ``None`` is returned.
     """
     path = folder / MANIFEST_NAME
     if not path.is_file():
         marked = [p.name for p in sorted(folder.glob("*.parquet")) if _run_id_of(p) is not None]
+        if not marked and not required:
+            return None
         hint = (f"{', '.join(marked)} were written by annotate but the run did not finish its commit"
                 if marked else "this is not the output folder of a finished annotate run")
         raise ExportError(f"{folder}: no {MANIFEST_NAME}: {hint}; run annotate run again")
