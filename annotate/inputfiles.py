@@ -17,6 +17,7 @@ that each problem has one answer:
 from __future__ import annotations
 
 import bz2
+import functools
 import gzip
 import lzma
 import os
@@ -36,6 +37,7 @@ MAGIC: dict[bytes, tuple[str, str]] = {
 COMPRESSED_SUFFIXES = tuple(suffix for _, suffix in MAGIC.values()) + (".zstd",)
 
 
+@functools.lru_cache(maxsize=256)  # called for every row read: paths repeat
 def shown(path: Path | str) -> str:
     """A path as text that can always be printed and written to Parquet.
 

@@ -274,6 +274,9 @@ def _parse_int(digits: str) -> int | str:
     return _Digits(digits) if limit and len(digits.lstrip("-")) > limit else int(digits)
 
 
+_DECODER = json.JSONDecoder(parse_int=_parse_int)  # made once: json.loads with a hook builds one per call
+
+
 def parse_json_line(decoded: str) -> tuple[Any, str | None]:
     """One JSON value, or ``None`` and the reason it cannot be read.
 
@@ -281,7 +284,7 @@ def parse_json_line(decoded: str) -> tuple[Any, str | None]:
     stack, or an integer longer than Python converts (its digits are then kept as text).
     """
     try:
-        return json.loads(decoded, parse_int=_parse_int), None
+        return _DECODER.decode(decoded), None
     except json.JSONDecodeError as exc:
         return None, f"bad JSON: {exc.msg} at column {exc.colno}"
     except RecursionError:
@@ -292,6 +295,8 @@ def parse_json_line(decoded: str) -> tuple[Any, str | None]:
 
 def _lone_surrogate(value: str) -> str | None:
     """Where a string holds a lone surrogate (``"\\ud800"`` in JSON), which no file can store."""
+    if value.isascii():
+        return None
     try:
         value.encode("utf-8")
     except UnicodeEncodeError as exc:
