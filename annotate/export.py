@@ -325,10 +325,8 @@ class RunWriter:
         return self
 
     def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
-        if exc_type is not None:
-            self.abort()
-        else:
-            self.lock.release()
+        """Leaving without a commit (an exception, or none called) drops the temporary files."""
+        self.abort()  # after a commit there is nothing left to drop: this only releases the lock
 
 
 def table_json_schema(name: str) -> dict[str, Any]:
