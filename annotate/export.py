@@ -289,7 +289,8 @@ class RunWriter:
     def _remove_stale(self) -> list[str]:
         """Temporary files of killed runs: this run holds the lock, so no live run owns them."""
         removed = []
-        for path in outfolder.stale_temps(self.out_dir, [f"{n}.parquet" for n in TABLES] + [outfolder.MANIFEST_NAME, outfolder.LOCK_NAME]):
+        names = [f"{n}.parquet" for n in TABLES] + [outfolder.MANIFEST_NAME, outfolder.LOCK_NAME]
+        for path in outfolder.stale_temps(self.out_dir, names):
             try:
                 path.unlink()
                 removed.append(path.name)

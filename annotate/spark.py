@@ -54,7 +54,7 @@ import pyarrow as pa
 from pydantic import BaseModel
 
 from annotate.errors import AnnotateError, InputError
-from annotate.export import TABLES, carried_columns, model_row, model_schema
+from annotate.export import TABLES, carried_columns, model_row, model_schema, safe_text
 from annotate.outfolder import MANIFEST_FORMAT, MANIFEST_NAME
 from annotate.pipeline import annotate_batch, pack_version_of
 from annotate.readers import JSONL_SUFFIXES, _is_scalar, _record_to_article, parse_json_line
@@ -140,7 +140,8 @@ def parse_line(raw: str, file: str, line: int, id_field: str, text_field: str) -
         return {**row, "reason": f"expected a JSON object, found {type(record).__name__}"}
     item = _record_to_article(record, Path(file), line, id_field, text_field)
     if isinstance(item, ReadError):
-        return {**row, "doc_id": item.doc_id, "reason": item.reason}
+        doc_id = safe_text(item.doc_id) if item.doc_id is not None else None  # Spark cannot hold surrogates
+        return {**row, "doc_id": doc_id, "reason": item.reason}
     return {**row, "doc_id": item.doc_id, "text": item.text, "meta": json.dumps(item.meta, ensure_ascii=False)}
 
 

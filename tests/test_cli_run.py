@@ -88,7 +88,8 @@ def test_run_with_a_broken_pack_folder_is_one_located_error(tmp_path: Path) -> N
 
 
 EMPTY_CUE_PACK = {
-    "pack.yaml": "pack:\n  name: tiny\n  version: 0.0.1\nlexicons:\n  say:\n    form: verb\n    entries: [قال / يقول]\n",
+    "pack.yaml": ("pack:\n  name: tiny\n  version: 0.0.1\n"
+                  "lexicons:\n  say:\n    form: verb\n    entries: [قال / يقول]\n"),
     "rules.yaml": """\
 rules:
   - id: empty.cue
