@@ -77,3 +77,24 @@ def test_folders_are_walked_in_sorted_order_without_following_links_or_hidden_en
 def test_a_name_that_is_not_utf8_is_shown_with_its_bytes_escaped() -> None:
     assert shown(Path(b"caf\xe9.txt".decode("utf-8", "surrogateescape"))) == "caf\\xe9.txt"
     assert shown("مقال.txt") == "مقال.txt"
+
+
+def test_a_folder_deeper_than_the_system_can_name_is_refused_naming_it(tmp_path: Path) -> None:
+    import os
+
+    name = "d" * 250
+    fds = [os.open(tmp_path, os.O_RDONLY)]
+    try:
+        for _ in range(20):  # 20 × 251 characters: past PATH_MAX (4,096), reachable only step by step
+            os.mkdir(name, dir_fd=fds[-1])
+            fds.append(os.open(name, os.O_RDONLY, dir_fd=fds[-1]))
+        with os.fdopen(os.open("a.txt", os.O_WRONLY | os.O_CREAT, dir_fd=fds[-1]), "w") as handle:
+            handle.write("قال")
+        with pytest.raises(InputError, match=r"cannot be listed or opened \(File name too long\)"):
+            iter_articles([tmp_path])
+    finally:
+        os.unlink("a.txt", dir_fd=fds[-1])
+        for parent in reversed(fds[:-1]):
+            os.close(fds.pop())
+            os.rmdir(name, dir_fd=parent)
+        os.close(fds.pop())
