@@ -10,31 +10,35 @@ end, so ``text[start:end]`` is always the span's text.
 from __future__ import annotations
 
 from annotate.attribution import Draft, assemble
+from annotate.budget import Budget
 from annotate.credibility import Origin, grade
 from annotate.furniture import blank, find_furniture
 from annotate.matching import find_candidates, quoted_spans, resolve
 from annotate.normalise import Normalised, normalise
 from annotate.pack import CompiledPack
-from annotate.records import Attribution, DocumentResult, LostCandidate, Span, type_of_kind
+from annotate.records import Attribution, DocumentResult, FurnitureSpan, LostCandidate, Span, type_of_kind
 from annotate.sentences import split_sentences
 
 
 def annotate_text(text: str, pack: CompiledPack, doc_id: str = "doc") -> DocumentResult:
     """Find every attribution in ``text`` with ``pack``."""
     norm = normalise(text)
-    furniture = find_furniture(norm.text, pack)
-    matchable = blank(norm.text, furniture)
-    sentences = split_sentences(matchable)
     warnings: list[str] = []
-    candidates = find_candidates(matchable, sentences, pack, warnings)
-    kept, lost = resolve(candidates, quoted_spans(matchable))
-    drafts = assemble(matchable, sentences, kept, pack)
-    attributions = [_record(i, d, drafts, norm, matchable, pack, doc_id) for i, d in enumerate(drafts)]
+    # one watchdog for the whole document: a runaway rule is stopped and named, the rest goes on
+    with Budget(pack.timeout, steps_allowed=1 + norm.text.count("\n") + len(norm.text) // 200) as budget:
+        furniture = find_furniture(norm.text, pack, budget)
+        matchable = blank(norm.text, furniture)
+        sentences = split_sentences(matchable)
+        candidates = find_candidates(matchable, sentences, pack, warnings, budget)
+        kept, lost = resolve(candidates, quoted_spans(matchable))
+        drafts = assemble(matchable, sentences, kept, pack)
+        attributions = [_record(i, d, drafts, norm, matchable, pack, doc_id) for i, d in enumerate(drafts)]
+    warnings.extend(budget.warnings)
     return DocumentResult(
         doc_id=doc_id,
         text_length=len(text),
         sentences=[_span(norm, s, e) for s, e in sentences],
-        furniture=[_span(norm, s, e) for s, e, _ in furniture],
+        furniture=[FurnitureSpan(**_span(norm, s, e).model_dump(), rule_id=rule) for s, e, rule in furniture],
         attributions=attributions,
         lost=[_lost(loser.candidate.rule.id, loser.reason, _span(norm, *loser.candidate.cue)) for loser in lost],
         warnings=warnings,

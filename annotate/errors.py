@@ -30,9 +30,12 @@ class RuleProblem:
     line: int | None
     rule_id: str | None
     message: str
+    column: int | None = None  # 1-based, when the YAML parser or the pattern compiler knows it
 
     def __str__(self) -> str:
         where = self.file if self.line is None else f"{self.file}:{self.line}"
+        if self.line is not None and self.column is not None:
+            where += f":{self.column}"
         rule = f" [{self.rule_id}]" if self.rule_id else ""
         return f"{where}{rule}: {self.message}"
 
@@ -54,10 +57,9 @@ class RuleTimeoutError(AnnotateError):
         self.rule_id = rule_id
         self.seconds = seconds
         at = f" on {where}" if where else ""
-        super().__init__(
-            f"rule {rule_id!r} was stopped after {seconds:g} s{at}; its pattern backtracks "
-            f"too much: bound its repetitions (e.g. {{1,8}} instead of +)"
-        )
+        from annotate.budget import ADVICE  # one wording, safe to follow, for every timeout message
+
+        super().__init__(f"rule {rule_id!r} was stopped after {seconds:g} s{at}; {ADVICE}")
 
 
 class InputError(AnnotateError):

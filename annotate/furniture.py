@@ -10,28 +10,56 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import regex
+import re
 
+from annotate.budget import Budget, RuleTimeout
 from annotate.pack import CompiledPack
 
-_LINE = regex.compile(r"[^\n]+")
+_LINE = re.compile(r"[^\n]+")
 
 
-def find_furniture(normalised: str, pack: CompiledPack) -> list[tuple[int, int, str]]:
-    """(start, end, rule id) of every furniture line, in normalised offsets."""
+def find_furniture(normalised: str, pack: CompiledPack, budget: Budget | None = None) -> list[tuple[int, int, str]]:
+    """(start, end, rule id) of every furniture line, in normalised offsets.
+
+    Each line is a step of ``budget``: when the rules together run past it on a line,
+    each rule is tried alone (under the same budget) so the slow one is named in the
+    warnings and skipped, and the line is kept as prose unless another rule matches it.
+    """
     if pack.furniture_any is None:
         return []
+    if budget is None:
+        budget = Budget(pack.timeout)
     found = []
     for m in _LINE.finditer(normalised):
         line = m.group()
         if len(line) > 300 or not line.strip():
             continue  # furniture is short; long lines are prose
-        hit = pack.furniture_any.fullmatch(line, timeout=pack.timeout)
-        if hit is not None and hit.lastgroup is not None:
+        rule_id = _furniture_rule(line, pack, budget)
+        if rule_id is not None:
             start = m.start() + (len(line) - len(line.lstrip()))
             end = m.end() - (len(line) - len(line.rstrip()))
-            found.append((start, end, pack.furniture[int(hit.lastgroup[1:])].id))
+            found.append((start, end, rule_id))
     return found
+
+
+def _furniture_rule(line: str, pack: CompiledPack, budget: Budget) -> str | None:
+    try:
+        budget.step("furniture")
+        hit = pack.furniture_any.fullmatch(line)
+        budget.idle()
+        return pack.furniture[int(hit.lastgroup[1:])].id if hit is not None and hit.lastgroup else None
+    except RuleTimeout:
+        pass
+    for rule in pack.furniture:  # the slow one, by name; the others still decide the line
+        try:
+            budget.step(rule.id)
+            hit = rule.regex.fullmatch(line)
+            budget.idle()
+            if hit is not None:
+                return rule.id
+        except RuleTimeout:
+            budget.stopped(rule.id, f"furniture rule {rule.id!r}")
+    return None
 
 
 def blank(text: str, spans: Sequence[tuple[int, int, str]]) -> str:

@@ -9,11 +9,15 @@ stopped and reported, never allowed to hang the run.
 from __future__ import annotations
 
 from bisect import bisect_right
+from collections.abc import Iterator
 from dataclasses import dataclass
 
-import regex
+import re
+from typing import Any
 
+from annotate.budget import Budget, RuleTimeout
 from annotate.pack import CompiledPack, CompiledRule
+from annotate.rules.compiler import LETTER
 
 Offsets = tuple[int, int]  # (start, end) in the normalised text
 
@@ -32,7 +36,9 @@ class Candidate:
 
     @property
     def length(self) -> int:
-        return self.end - self.start
+        """How far the match reaches from its cue: what a rule read after the cue, whether it
+        found its subject before the cue (from the clause start) or after it."""
+        return self.end - self.cue[0]
 
 
 @dataclass(frozen=True)
@@ -41,7 +47,7 @@ class Lost:
     reason: str
 
 
-_WORD = regex.compile(r"\p{L}+")
+_WORD = re.compile(LETTER + "+")
 
 
 def cue_words(text: str, sentences: list[Offsets], pack: CompiledPack) -> list[list[tuple[int, frozenset[str]]]]:
@@ -72,15 +78,24 @@ def cue_words(text: str, sentences: list[Offsets], pack: CompiledPack) -> list[l
 
 
 def find_candidates(text: str, sentences: list[Offsets], pack: CompiledPack,
-                    warnings: list[str]) -> list[Candidate]:
+                    warnings: list[str], budget: Budget | None = None) -> list[Candidate]:
     """Every match of every rule, sentence by sentence (matches may overlap).
 
     A rule whose pattern opens with its cue is tried only at the cue words of its
-    lexicons; the others search the sentences that hold such a word.
+    lexicons; the others search the sentences that hold such a word. Each rule on each
+    sentence is a step of ``budget`` (the document's): a step stopped by its watchdog
+    loses its matches and is reported in ``warnings``, and once the document's deadline
+    has passed the remaining sentences are not matched.
     """
+    if budget is None:
+        budget = Budget(pack.timeout, len(sentences))
     cues = cue_words(text, sentences, pack)
     out: list[Candidate] = []
     for index, (s_start, s_end) in enumerate(sentences):
+        if budget.over():
+            warnings.append(f"the document ran past its time budget ({pack.timeout * 1000:g} ms a sentence) at "
+                            f"sentence {index}; its last {len(sentences) - index} sentences were not matched")
+            break
         here = cues[index]
         hits = frozenset().union(*(lexicons for _, lexicons in here)) if here else frozenset()
         sentence = text[s_start:s_end] if here else None  # ^ and look-behinds see the sentence only
@@ -89,25 +104,48 @@ def find_candidates(text: str, sentences: list[Offsets], pack: CompiledPack,
                 continue
             if sentence is None:
                 sentence = text[s_start:s_end]
+            found = len(out)
             try:
+                budget.calls += 1
+                budget.busy = rule.id
                 if rule.cue_first and rule.cue_lexicons:
                     for start, lexicons in here:
                         if rule.source_before_cue and start - s_start < 2:
                             continue  # no room for a subject before a cue that opens the sentence
                         if lexicons & rule.cue_lexicons:
-                            m = rule.regex.match(sentence, start - s_start, timeout=pack.timeout)
+                            m = rule.regex.match(sentence, start - s_start)
                             if m is not None:
                                 out.append(_candidate(rule, index, s_start, m))
                     continue
-                for m in rule.regex.finditer(sentence, overlapped=True, timeout=pack.timeout):
+                for m in overlapping(rule.regex, sentence):
                     out.append(_candidate(rule, index, s_start, m))
-            except TimeoutError:
-                warnings.append(f"rule {rule.id!r} was stopped after {pack.timeout * 1000:g} ms on sentence "
-                                f"{index}; its pattern backtracks too much (bound its repetitions)")
+            except RuleTimeout:
+                del out[found:]
+                budget.stopped(rule.id, f"rule {rule.id!r} on sentence {index}")
+        budget.busy = None
+    warnings.extend(budget.warnings)
+    budget.warnings.clear()
     return out
 
 
-def _candidate(rule: CompiledRule, index: int, offset: int, m: regex.Match[str]) -> Candidate:
+def overlapping(pattern: Any, text: str) -> Iterator[Any]:
+    """Every match, one per start position: after a match at ``s`` the search goes on at ``s + 1``.
+
+    Several rules can claim a stretch of text, and so can one rule from several starts
+    (a subject from the clause start, another from after a comma); each start gets its
+    own match, as ``regex``'s ``overlapped=True`` gives, with any pattern object.
+    """
+    pos, end = 0, len(text)
+    search = pattern.search
+    while pos <= end:
+        m = search(text, pos)
+        if m is None:
+            return
+        yield m
+        pos = m.start() + 1
+
+
+def _candidate(rule: CompiledRule, index: int, offset: int, m: Any) -> Candidate:
     def slot(name: str) -> Offsets | None:
         if name not in rule.slots or m.start(name) < 0:
             return None
@@ -118,6 +156,7 @@ def _candidate(rule: CompiledRule, index: int, offset: int, m: regex.Match[str])
     return Candidate(rule, index, offset + m.start(), offset + m.end(), cue, slot("source"), slot("claim"))
 
 
+_QUOTE_OR_LINE = re.compile(r'"|\n')
 _MAX_QUOTE = 600  # characters: an opening quote left unclosed longer than this is a stray mark
 
 
@@ -132,7 +171,7 @@ def quoted_spans(text: str) -> list[Offsets]:
     spans = []
     open_at = None
     n = len(text)
-    for m in regex.finditer(r'"|\n', text):
+    for m in _QUOTE_OR_LINE.finditer(text):
         i = m.start()
         if m.group() == "\n":
             open_at = None

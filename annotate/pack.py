@@ -10,15 +10,16 @@ from __future__ import annotations
 
 import hashlib
 import os
-import pickle
-import sys
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from collections.abc import Callable
+from typing import Any
 
-import regex
-
+from annotate.budget import MAX_TIMEOUT_MS, GuardedPattern
 from annotate.errors import RulePackError, RuleProblem
-from annotate.rules.compiler import CompiledLexicon, Expander, compile_lexicon, compile_regex
+from annotate.pack_cache import CodeCache, cache_dir  # noqa: F401  (cache_dir: re-exported)
+from annotate.rules.compiler import CompiledLexicon, Engine, Expander, compile_lexicon, compile_pattern
 from annotate.rules.loader import Located, PackSource, pack_files, read_pack
 from annotate.rules.schema import CredibilitySettings, FurnitureRule, Rule, SourceKindRule
 from annotate.records import SourceKind
@@ -35,12 +36,13 @@ _CODE_FINGERPRINT = hashlib.sha256(b"".join(
 class CompiledRule:
     id: str
     priority: int
-    regex: regex.Pattern[str]
+    regex: Any  # re.Pattern, or regex.Pattern for what only the regex module can run
     slots: tuple[str, ...]
     cue_lexicons: frozenset[str]  # empty: run on every sentence
     spec: Rule
     where: Located
     cue_first: bool  # the pattern opens with its cue: try it only where a cue word starts
+    engine: Engine = Engine("re")
 
     @property
     def implicit(self) -> bool:
@@ -55,17 +57,19 @@ class CompiledRule:
 class CompiledKindRule:
     id: str
     kind: SourceKind
-    regex: regex.Pattern[str]
+    regex: Any  # re.Pattern (regex.Pattern as a fallback)
     spec: SourceKindRule
     where: Located
+    engine: Engine = Engine("re")
 
 
 @dataclass(frozen=True)
 class CompiledFurniture:
     id: str
-    regex: regex.Pattern[str]
+    regex: Any  # re.Pattern (regex.Pattern as a fallback)
     spec: FurnitureRule
     where: Located
+    engine: Engine = Engine("re")
 
 
 @dataclass(frozen=True)
@@ -83,7 +87,7 @@ class CompiledPack:
     credibility: CredibilitySettings
     trigger_lexicons: dict[str, frozenset[str]] = field(repr=False)
     agreement: dict[str, tuple[str, str]] = field(repr=False)  # noun → gender and number tagged in lexicons
-    furniture_any: regex.Pattern[str] | None = field(repr=False)  # every furniture rule as one pattern
+    furniture_any: Any = field(repr=False)  # every furniture rule as one pattern
     expander: Expander = field(repr=False)
 
     @property
@@ -101,7 +105,7 @@ class CompiledPack:
         return frozenset()
 
 
-_LOOKAROUND = regex.compile(r"\(\?<?[=!]")
+_LOOKAROUND = re.compile(r"\(\?<?[=!]")
 
 
 def opens_with_cue(pattern: str) -> bool:
@@ -139,62 +143,31 @@ def _skip_group(pattern: str, pos: int) -> int:
 def load_pack(path: str | Path | None = None, cache: bool = True) -> CompiledPack:
     """Read, validate and compile the pack at ``path`` (default: the repository's rules/).
 
-    Compiling a full pack takes seconds (the ``regex`` module parses every pattern in
-    Python); a compiled pattern unpickles in milliseconds. So the compiled pack is
-    cached under ``cache_dir()``, keyed by the exact bytes of the pack's files and the
-    versions of everything that shapes the result; any change recompiles.
+    The YAML is read, validated and expanded every time (a few tenths of a second);
+    what takes longer, ``re`` turning pattern text into programs, is kept in the
+    user's cache folder as data (``annotate.pack_cache``) unless ``cache`` is False.
     """
     root = Path(path) if path is not None else DEFAULT_PACK
     if not root.exists():
         raise RulePackError([RuleProblem(str(root), None, None, "no such rule pack folder or file")])
-    cached = cache_path(root) if cache else None
-    if cached is not None and cached.exists():
-        try:
-            with cached.open("rb") as handle:
-                pack = pickle.load(handle)
-            if isinstance(pack, CompiledPack):
-                return pack
-        except Exception:  # a truncated or foreign cache file is simply rebuilt
-            pass
     source, problems = read_pack(root)
-    compiled = _compile(source, problems)
+    if source.unreadable:  # what those files define is unknown: the rest would only report false errors
+        raise RulePackError(problems)
+    codes = CodeCache.for_key(_cache_key(source)) if cache else CodeCache(None)
+    compiled = _compile(source, problems, codes.compile)
     if problems:
         raise RulePackError(list(dict.fromkeys(problems)))  # a macro used twice reports once
     assert compiled is not None
-    if cached is not None:
-        _store(compiled, cached)
+    codes.save()
     return compiled
 
 
-def cache_dir() -> Path:
-    """Where compiled packs are kept: $ANNOTATE_CACHE_DIR, else the user's cache folder."""
-    if os.environ.get("ANNOTATE_CACHE_DIR"):
-        return Path(os.environ["ANNOTATE_CACHE_DIR"])
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "annotate"
-
-
-def cache_path(root: Path) -> Path:
-    """The cache file of the pack at ``root`` as its files are now."""
-    digest = hashlib.sha256()
-    for part in (regex.__version__, sys.version, _CODE_FINGERPRINT):
-        digest.update(part.encode() + b"\0")
-    for file in pack_files(root):
-        digest.update(str(file.relative_to(root) if root.is_dir() else file.name).encode() + b"\0")
-        digest.update(file.read_bytes() + b"\0")
-    return cache_dir() / f"pack-{digest.hexdigest()[:24]}.pickle"
-
-
-def _store(pack: CompiledPack, path: Path) -> None:
-    """Write the cache atomically; a cache that cannot be written only costs speed."""
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(f".{os.getpid()}.tmp")
-        with tmp.open("wb") as handle:
-            pickle.dump(pack, handle, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, path)
-    except OSError:
-        pass
+def _cache_key(source: PackSource) -> str:
+    """Names a pack's cache file after its exact content and the code that compiles it."""
+    digest = hashlib.sha256(_CODE_FINGERPRINT.encode())
+    for name in sorted(source.files):
+        digest.update(name.encode() + b"\0" + source.files[name] + b"\0")
+    return digest.hexdigest()[:24]
 
 
 def _agreement(lexicons: dict[str, CompiledLexicon]) -> dict[str, tuple[str, str]]:
@@ -207,49 +180,58 @@ def _agreement(lexicons: dict[str, CompiledLexicon]) -> dict[str, tuple[str, str
     return table
 
 
-def _one_pattern(furniture: list[CompiledFurniture], lists: dict[str, tuple[str, ...]]) -> regex.Pattern[str] | None:
+def _one_pattern(furniture: list[CompiledFurniture], texts: list[str],
+                 compile_re: Callable[[str], re.Pattern[str]]) -> Any:
     """The furniture rules as one alternation: a line is tried once, and the group says which rule."""
     if not furniture:
         return None
-    source = "|".join(f"(?P<f{i}>{rule.regex.pattern})" for i, rule in enumerate(furniture))
-    return regex.compile(source, regex.V1 | regex.UNICODE, ignore_unused=True, **lists)
+    source = "|".join(f"(?P<f{i}>{text})" for i, text in enumerate(texts))
+    compiled = compile_pattern(source, Located("furniture", None), None, [], compile_re)
+    return compiled[0] if compiled is not None else None
 
 
-def _compile(source: PackSource, problems: list[RuleProblem]) -> CompiledPack | None:
+def _compile(source: PackSource, problems: list[RuleProblem],
+             compile_re: Callable[[str], re.Pattern[str]] = re.compile) -> CompiledPack | None:
     lexicons: dict[str, CompiledLexicon] = {}
     for name in source.lexicons:
-        compiled = compile_lexicon(name, source, problems)
+        compiled = compile_lexicon(name, source, problems, compile_re)
         if compiled is not None:
             lexicons[name] = compiled
     expander = Expander(source, lexicons)
-    lists = {name: items for lexicon in lexicons.values() for name, items in lexicon.lists.items()}
 
     rules = []
     for spec, where in source.rules:
-        text, slots, cue_lexicons = expander.expand(spec.pattern, where, spec.id, problems)
+        text, slots, cue_lexicons = expander.expand(spec.full_pattern, where, spec.id, problems)
         if "cue" not in slots:
             problems.append(RuleProblem(where.file, where.line, spec.id,
                                         "pattern has no {cue:…} slot; every rule must capture its cue"))
             continue
-        pattern = compile_regex(text, where, spec.id, problems, lists)
-        if pattern is not None:
-            rules.append(CompiledRule(spec.id, spec.priority, pattern, tuple(slots), frozenset(cue_lexicons), spec,
-                                      where, opens_with_cue(text)))
+        compiled = compile_pattern(text, where, spec.id, problems, compile_re, spec.full_pattern, expander)
+        if compiled is not None:
+            rules.append(CompiledRule(spec.id, spec.priority, compiled[0], tuple(slots), frozenset(cue_lexicons),
+                                      spec, where, opens_with_cue(text), compiled[1]))
 
     kind_rules = []
     for kspec, where in source.source_kinds:
         text, _, _ = expander.expand(kspec.match, where, kspec.id, problems)
-        pattern = compile_regex(text, where, kspec.id, problems, lists)
-        if pattern is not None:
-            kind_rules.append(CompiledKindRule(kspec.id, kspec.kind, pattern, kspec, where))
+        compiled = compile_pattern(text, where, kspec.id, problems, compile_re, kspec.match, expander)
+        if compiled is not None:
+            guarded = GuardedPattern(compiled[0], kspec.id, "source-kind rule")  # a runaway is stopped and named
+            kind_rules.append(CompiledKindRule(kspec.id, kspec.kind, guarded, kspec, where, compiled[1]))
 
     furniture = []
+    furniture_texts = []
     for fspec, where in source.furniture:
         text, _, _ = expander.expand(fspec.line, where, fspec.id, problems)
-        pattern = compile_regex(rf"\s*(?:{text})\s*", where, fspec.id, problems, lists)
-        if pattern is not None:
-            furniture.append(CompiledFurniture(fspec.id, pattern, fspec, where))
+        compiled = compile_pattern(rf"\s*(?:{text})\s*", where, fspec.id, problems, compile_re, fspec.line, expander)
+        if compiled is not None:
+            furniture.append(CompiledFurniture(fspec.id, compiled[0], fspec, where, compiled[1]))
+            furniture_texts.append(rf"\s*(?:{text})\s*")
 
+    if source.meta is not None and source.meta.timeout_ms > MAX_TIMEOUT_MS:
+        problems.append(RuleProblem("pack.yaml", None, None,
+                                    f"timeout_ms is {source.meta.timeout_ms}; at most {MAX_TIMEOUT_MS} is allowed, "
+                                    "so that a runaway rule stops within seconds"))
     credibility = source.credibility or CredibilitySettings()
     if credibility.hedges and credibility.hedges not in lexicons:
         problems.append(RuleProblem("pack.yaml", None, None,
@@ -278,6 +260,6 @@ def _compile(source: PackSource, problems: list[RuleProblem]) -> CompiledPack | 
         content_hash=digest.hexdigest(), timeout=source.meta.timeout_ms / 1000, root=source.root,
         lexicons=lexicons, rules=tuple(rules), kind_rules=tuple(kind_rules), furniture=tuple(furniture),
         credibility=credibility, trigger_lexicons={k: frozenset(v) for k, v in first_words.items()},
-        agreement=_agreement(lexicons), furniture_any=_one_pattern(furniture, lists),
+        agreement=_agreement(lexicons), furniture_any=_one_pattern(furniture, furniture_texts, compile_re),
         expander=expander,
     )

@@ -57,6 +57,12 @@ class Span(BaseModel):
     text: str
 
 
+class FurnitureSpan(Span):
+    """A line of page furniture, with the furniture rule that recognised it."""
+
+    rule_id: str
+
+
 class Credibility(BaseModel):
     model_config = ConfigDict(frozen=True)
 
@@ -127,7 +133,7 @@ class DocumentResult(BaseModel):
     doc_id: str
     text_length: int
     sentences: list[Span]
-    furniture: list[Span]
+    furniture: list[FurnitureSpan]
     attributions: list[Attribution]
     lost: list[LostCandidate] = Field(default_factory=list)
     warnings: list[str] = Field(default_factory=list)

@@ -179,7 +179,7 @@ def classify(phrase: str, pack: CompiledPack) -> tuple[SourceKind, str]:
     """
     for candidate in _without_lam(phrase):
         for rule in pack.kind_rules:
-            if rule.regex.search(candidate, timeout=pack.timeout):
+            if rule.regex.search(candidate):
                 return rule.kind, rule.id
     return SourceKind.person, "default.person"
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from annotate.records import Attribution, DocumentResult, SourceKind, Span, type_of_kind
+from annotate.records import Attribution, DocumentResult, FurnitureSpan, SourceKind, Span, type_of_kind
 
 _GRADE = {"person": "A", "role": "A", "organization": "B", "government": "B", "document": "B",
           "media": "C", "unnamed_source": "D", "unnamed_official": "D", "unnamed_media": "D"}
@@ -47,5 +47,6 @@ def result(text: str, attributions: list[Attribution], furniture: tuple[str, ...
     sentences = sentences_of(text)
     return DocumentResult(
         doc_id=doc_id, text_length=len(text), sentences=sentences,
-        furniture=[s for s in sentences if s.text in furniture], attributions=attributions,
+        furniture=[FurnitureSpan(**s.model_dump(), rule_id="furniture.test") for s in sentences if s.text in furniture],
+        attributions=attributions,
     )

@@ -41,7 +41,7 @@ rules:
 """, encoding="utf-8")
     result = CliRunner().invoke(main, ["rules", "check", str(tmp_path)])
     assert result.exit_code == 1
-    assert "FAIL" in result.output and "pack.yaml:7 [needs.colon]" in result.output and "found nothing" in result.output
+    assert "FAIL" in result.output and "pack.yaml:8 [needs.colon]" in result.output and "found nothing" in result.output
 
 
 def test_committed_rule_pack_schema_is_current() -> None:

@@ -65,7 +65,8 @@ def _describe(a: Attribution) -> list[str]:
 
 def print_explanation(console: Console, result: DocumentResult) -> None:
     for span in result.furniture:
-        console.print("[dim]furniture[/] " + escape(f"{span.text} [{span.start}:{span.end}]"))
+        console.print("[dim]furniture[/] " + escape(f"{span.text} [{span.start}:{span.end}]")
+                      + f" rule [cyan]{escape(span.rule_id)}[/]")
     if not result.attributions:
         console.print("no attribution found")
     for attribution in result.attributions:

@@ -18,7 +18,10 @@ from annotate.errors import RuleProblem
 from annotate.normalise import normalise, normalise_term
 from annotate.pack import CompiledPack, CompiledRule
 from annotate.records import Attribution, type_of_kind
-from annotate.rules.schema import RuleExample
+from annotate.rules.compiler import CompiledLexicon
+from annotate.rules.function_words import FUNCTION_WORDS
+from annotate.rules.inflect import EntryError, expand_entry
+from annotate.rules.schema import LexiconEntry, LexiconExample, RuleExample
 from annotate.sources import classify
 
 _CLITIC = regex.compile(r"^[وف](?=\p{L}{2})")
@@ -91,45 +94,163 @@ def lint_pattern(pattern: str) -> list[str]:
 
 
 def check_pack(pack: CompiledPack) -> CheckReport:
-    """Run every example and counterexample of every rule of ``pack``; lint its patterns."""
+    """Run every example and counterexample of the pack (rules, lexicons, source kinds,
+    furniture), lint its patterns and report lexicon entries spelt like other words."""
     report = CheckReport()
     for rule in pack.rules:
+        where = rule.where
         for message in lint_pattern(rule.spec.pattern):
             report.warnings.append(_problem(rule, message))
         if rule.regex.match(""):
             report.failures.append(_problem(rule, "pattern matches the empty string"))
-        for example in rule.spec.examples:
+        for index, example in enumerate(rule.spec.examples):
             report.examples += 1
             failure = check_example(pack, rule, example)
             if failure:
-                report.failures.append(_problem(rule, failure))
-        for text in rule.spec.counterexamples:
+                report.failures.append(RuleProblem(where.file, where.example(index), rule.id, failure))
+        for index, text in enumerate(rule.spec.counterexamples):
             report.counterexamples += 1
             wrong = [a for a in annotate_text(text, pack).attributions if a.rule_id == rule.id]
             if wrong:
-                report.failures.append(_problem(rule, f"counterexample {text!r} matched: cue {wrong[0].cue_text!r}"))
+                report.failures.append(RuleProblem(where.file, where.counterexample(index), rule.id,
+                                                   f"counterexample {text!r} matched: cue {wrong[0].cue_text!r}"))
+    _check_lexicons(pack, report)
     for kind_rule in pack.kind_rules:
-        for phrase in kind_rule.spec.examples:
+        where = kind_rule.where
+        for index, phrase in enumerate(kind_rule.spec.examples):
             report.examples += 1
             kind, rule_id = classify(normalise(phrase).text, pack)
             if rule_id != kind_rule.id:
-                report.failures.append(RuleProblem(kind_rule.where.file, kind_rule.where.line, kind_rule.id,
+                report.failures.append(RuleProblem(where.file, where.example(index), kind_rule.id,
                                                    f"example {phrase!r} was typed {kind.value} by {rule_id}"))
-        for phrase in kind_rule.spec.counterexamples:
+        for index, phrase in enumerate(kind_rule.spec.counterexamples):
             report.counterexamples += 1
             _, rule_id = classify(normalise(phrase).text, pack)
             if rule_id == kind_rule.id:
-                report.failures.append(RuleProblem(kind_rule.where.file, kind_rule.where.line, kind_rule.id,
+                report.failures.append(RuleProblem(where.file, where.counterexample(index), kind_rule.id,
                                                    f"counterexample {phrase!r} was typed by this rule"))
     for furniture in pack.furniture:
-        for line in furniture.spec.examples:
+        where = furniture.where
+        for index, line in enumerate(furniture.spec.examples):
             report.examples += 1
             if not furniture.regex.fullmatch(normalise(line).text):
-                report.failures.append(RuleProblem(furniture.where.file, furniture.where.line, furniture.id,
+                report.failures.append(RuleProblem(where.file, where.example(index), furniture.id,
                                                    f"example line {line!r} is not matched"))
-        for line in furniture.spec.counterexamples:
+        for index, line in enumerate(furniture.spec.counterexamples):
             report.counterexamples += 1
             if furniture.regex.fullmatch(normalise(line).text):
-                report.failures.append(RuleProblem(furniture.where.file, furniture.where.line, furniture.id,
+                report.failures.append(RuleProblem(where.file, where.counterexample(index), furniture.id,
                                                    f"counterexample line {line!r} is matched"))
     return report
+
+
+def cue_lexicon_names(pack: CompiledPack) -> set[str]:
+    """Lexicons some rule captures as its cue."""
+    return {name for rule in pack.rules for name in rule.cue_lexicons}
+
+
+def _is_form_of(lexicon: CompiledLexicon, cue_text: str | None) -> bool:
+    return bool(cue_text) and lexicon.matcher.search(normalise(cue_text or "").text) is not None
+
+
+def _cue_of(pack: CompiledPack, lexicon: CompiledLexicon, a: Attribution) -> bool:
+    """Whether ``a``'s cue is a form of ``lexicon`` taken by a rule that captures that lexicon as its cue."""
+    rule = next((r for r in pack.rules if r.id == a.rule_id), None)
+    return rule is not None and lexicon.name in rule.cue_lexicons and _is_form_of(lexicon, a.cue_text)
+
+
+def _check_lexicons(pack: CompiledPack, report: CheckReport) -> None:
+    """Lexicon examples: the cue is found and is a form of the lexicon; counterexamples:
+    no cue of the text is a form of it. Then entries spelt like other words."""
+    sources = pack.expander.source.lexicons
+    cue_names = cue_lexicon_names(pack)
+    for name, compiled in pack.lexicons.items():
+        spec, where = sources[name]
+        if (spec.examples or spec.counterexamples) and name not in cue_names:
+            report.warnings.append(RuleProblem(where.file, where.line, name, "examples are run only for lexicons "
+                                               "a rule captures as its cue ({cue:@name}); this one is not"))
+            continue
+        for index, example in enumerate(spec.examples):
+            report.examples += 1
+            failure = _lexicon_example(pack, compiled, example)
+            if failure:
+                report.failures.append(RuleProblem(where.file, where.example(index), name, failure))
+        for index, text in enumerate(spec.counterexamples):
+            report.counterexamples += 1
+            wrong = [a for a in annotate_text(text, pack).attributions if _cue_of(pack, compiled, a)]
+            if wrong:
+                report.failures.append(RuleProblem(
+                    where.file, where.counterexample(index), name,
+                    f"counterexample {text!r}: {wrong[0].cue_text!r} was taken as a cue of this lexicon "
+                    f"(rule {wrong[0].rule_id})"))
+    for problem in lexicon_collisions(pack, cue_names):
+        (report.failures if problem.message.startswith("homograph") else report.warnings).append(problem)
+
+
+def _lexicon_example(pack: CompiledPack, lexicon: CompiledLexicon, example: LexiconExample) -> str | None:
+    found = annotate_text(example.text, pack).attributions
+    hit = next((a for a in found if _same(a.cue_text, example.cue)), None)
+    where = f"example {example.text!r}"
+    if hit is None:
+        seen = ", ".join(repr(a.cue_text) for a in found) or "nothing"
+        return f"{where}: expected the cue {example.cue!r}, found {seen}"
+    if not _cue_of(pack, lexicon, hit):
+        return f"{where}: the cue {hit.cue_text!r} was found (rule {hit.rule_id}), but not as a form of this lexicon"
+    if example.source is not None and not _same(hit.source_text, example.source):
+        return f"{where}: expected source {example.source!r}, found {hit.source_text!r}"
+    return None
+
+
+def _written(entry: str | LexiconEntry) -> list[str]:
+    """The words an entry spells out itself (not the forms the engine derives)."""
+    if isinstance(entry, str):
+        return [t.strip() for t in entry.split("/") if t.strip()]
+    return [t.strip() for t in (entry.text, entry.past, entry.present, *entry.add) if t and t.strip()]
+
+
+def lexicon_collisions(pack: CompiledPack, cue_names: set[str] | None = None) -> list[RuleProblem]:
+    """Cue-lexicon entries that land on another word: a form spelt like a function word
+    (``دوّن`` → ``دون``, ``بيّن`` → ``بين``), or a word another lexicon writes differently
+    but that normalises to the same letters. Either would be a cue wherever that other
+    word is written. A form listed under the lexicon's ``homographs`` is kept on
+    purpose; it then needs a counterexample that holds it. (Two lexicons writing the same
+    word the same way is deliberate sharing and is not reported.)"""
+    sources = pack.expander.source.lexicons
+    cue_names = cue_lexicon_names(pack) if cue_names is None else cue_names
+    spelt: dict[str, dict[str, str]] = {}  # normalised word -> {lexicon: as written there}
+    for name, (spec, _) in sources.items():
+        for entry in spec.entries:
+            for word in _written(entry):
+                spelt.setdefault(normalise_term(word), {}).setdefault(name, word)
+    problems: list[RuleProblem] = []
+    for name in sorted(cue_names):
+        spec, where = sources[name]
+        kept = {normalise_term(h.strip()) for h in spec.homographs}
+        for index, entry in enumerate(spec.entries):
+            try:
+                forms = {form.text for form in expand_entry(spec, entry)}
+            except EntryError:
+                continue  # reported when the lexicon was compiled
+            written = " / ".join(_written(entry)[:2])
+            mine = {normalise_term(word): word for word in _written(entry)}
+            for form in sorted(forms - kept):
+                clash = []
+                if form in FUNCTION_WORDS:
+                    clash.append("a function word")
+                if form in mine:
+                    clash += [f"{other}'s {theirs!r}" for other, theirs in sorted(spelt.get(form, {}).items())
+                              if other != name and theirs != mine[form]]
+                if clash:
+                    how = " once normalised" if mine.get(form, form) != form else ""
+                    problems.append(RuleProblem(
+                        where.file, where.entry(index), name,
+                        f"entry {written!r} gives the form {form!r}{how}, spelt like {' and '.join(clash)}: "
+                        f"it will be a cue wherever that word is written; remove the entry, or list {form!r} "
+                        "under homographs: with a counterexample that holds it"))
+        for form in sorted(kept):
+            if not any(regex.search(rf"(?<!\p{{L}}){regex.escape(form)}(?!\p{{L}})", normalise_term(text))
+                       for text in spec.counterexamples):
+                problems.append(RuleProblem(where.file, where.line, name,
+                                            f"homograph {form!r} has no counterexample that holds it; add a sentence "
+                                            "where these letters are not a cue"))
+    return problems

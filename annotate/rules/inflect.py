@@ -38,7 +38,7 @@ def expand(lexicon: Lexicon) -> list[Form]:
     forms: dict[str, Form] = {}
     for index, entry in enumerate(lexicon.entries):
         try:
-            produced = _expand_entry(lexicon, entry)
+            produced = expand_entry(lexicon, entry)
         except EntryError as exc:
             raise EntryError(f"entry {index + 1}: {exc}") from None
         for form in produced:
@@ -46,7 +46,8 @@ def expand(lexicon: Lexicon) -> list[Form]:
     return list(forms.values())
 
 
-def _expand_entry(lexicon: Lexicon, entry: str | LexiconEntry) -> list[Form]:
+def expand_entry(lexicon: Lexicon, entry: str | LexiconEntry) -> list[Form]:
+    """The forms of one entry (``rules check`` traces a colliding form back to its entry)."""
     if isinstance(entry, str):
         entry = _from_string(lexicon, entry)
     tags = tuple(sorted({**lexicon.tags, **entry.tags}.items()))

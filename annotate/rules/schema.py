@@ -41,6 +41,14 @@ class LexiconEntry(_Strict):
     tags: dict[str, str] = Field(default_factory=dict)
 
 
+class LexiconExample(_Strict):
+    """A sentence in which a form of the lexicon is the cue of an attribution."""
+
+    text: str
+    cue: str = Field(description="The cue the pack must find in the text; one of the lexicon's forms")
+    source: str | None = Field(default=None, description="The source text, when it matters")
+
+
 class Lexicon(_Strict):
     description: str = ""
     form: Literal["verb", "participle", "word"] = "word"
@@ -49,6 +57,15 @@ class Lexicon(_Strict):
     )
     tags: dict[str, str] = Field(default_factory=dict, description="Data for later steps, e.g. {kind: media}")
     entries: list[str | LexiconEntry] = Field(min_length=1)
+    examples: list[LexiconExample] = Field(
+        default_factory=list, description="Sentences where a form of this lexicon is the cue (cue lexicons only)")
+    homographs: list[str] = Field(
+        default_factory=list,
+        description="Forms known to be spelt like a function word or another lexicon's entry, kept on purpose; "
+                    "each needs a counterexample that holds it")
+    counterexamples: list[str] = Field(
+        default_factory=list,
+        description="Sentences holding the same letters as an entry where they are not a cue (دون, not دوّن)")
 
 
 class RuleExample(_Strict):
@@ -61,16 +78,39 @@ class RuleExample(_Strict):
     claim: str | None = Field(default=None, description="Text the claim must contain")
 
 
+class Exclusion(_Strict):
+    """One documented reason a rule must not fire, compiled to a negative look-ahead or look-behind."""
+
+    pattern: str = Field(min_length=1, description="Pattern language, as in `pattern`")
+    why: str = Field(min_length=1, description="What this exclusion keeps out, for the next author")
+
+
 class Rule(_Strict):
     id: str = Field(pattern=RULE_ID)
     description: str = Field(min_length=1)
     pattern: str = Field(min_length=1)
+    not_before: list[Exclusion] = Field(
+        default_factory=list,
+        description="The rule does not fire where one of these matches at the start of its match (a look-ahead)")
+    not_after: list[Exclusion] = Field(
+        default_factory=list,
+        description="The rule does not fire where one of these ends just before its match (a look-behind)")
     priority: int = 50
     kind: SourceKind | None = Field(
         default=None, description="Fixes the source's kind (e.g. hearsay for يقال) instead of resolving it"
     )
     examples: list[RuleExample] = Field(min_length=1)
     counterexamples: list[str] = Field(min_length=1)
+
+    @property
+    def full_pattern(self) -> str:
+        """The pattern with its named exclusions in front, still in the pattern language."""
+        guards = ""
+        if self.not_after:
+            guards += "(?<!" + "|".join(f"(?:{e.pattern})" for e in self.not_after) + ")"
+        if self.not_before:
+            guards += "(?!" + "|".join(f"(?:{e.pattern})" for e in self.not_before) + ")"
+        return guards + self.pattern
 
 
 class SourceKindRule(_Strict):
@@ -111,7 +151,7 @@ class PackFile(_Strict):
 
 
 __all__ = [
-    "CredibilitySettings", "FurnitureRule", "Grade", "Lexicon", "LexiconEntry", "PackFile",
+    "CredibilitySettings", "Exclusion", "FurnitureRule", "Grade", "Lexicon", "LexiconEntry", "LexiconExample", "PackFile",
     "PackMeta", "Rule", "RuleExample", "SourceKindRule", "SourceType",
 ]
 

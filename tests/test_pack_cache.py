@@ -1,0 +1,130 @@
+"""The pack cache holds data only: nothing in it is executed, links are not followed,
+and a folder others can write to is not used."""
+
+from __future__ import annotations
+
+import json
+import os
+import pickle
+import stat
+from pathlib import Path
+
+import pytest
+
+from annotate import pack_cache
+from annotate.engine import annotate_text
+from annotate.pack import load_pack
+from annotate.pack_cache import CacheWarning, write_private
+
+PACK = (
+    "pack: {name: tiny, version: 0.0.1}\n"
+    "lexicons:\n  say: {form: verb, entries: [قال / يقول]}\n"
+    "macros:\n  subject: '[^\\s]+'\n  that: 'ان [^\\n]+'\n"
+    "rules:\n  - id: say.simple\n    description: a verb, its subject, a that-clause\n"
+    "    pattern: '{cue:@say} {source:subject} {claim:that}'\n"
+    "    examples: [{text: قال الوزير ان الوضع مستقر, cue: قال, source: الوزير}]\n"
+    "    counterexamples: [قال]\n"
+)
+TEXT = "وقال الوزير ان الوضع مستقر."
+
+
+@pytest.fixture()
+def tiny_pack(tmp_path: Path) -> Path:
+    folder = tmp_path / "pack"
+    folder.mkdir()
+    (folder / "pack.yaml").write_text(PACK, encoding="utf-8")
+    return folder
+
+
+@pytest.fixture()
+def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    folder = tmp_path / "cache"
+    monkeypatch.setenv("ANNOTATE_CACHE_DIR", str(folder))
+    return folder
+
+
+def _found(pack_folder: Path) -> list[tuple[str, str | None]]:
+    return [(a.cue_text, a.source_text) for a in annotate_text(TEXT, load_pack(pack_folder)).attributions]
+
+
+class _Payload:
+    """Unpickling this creates a file: proof that the cache was executed."""
+
+    def __init__(self, marker: Path):
+        self.marker = marker
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (Path.touch, (self.marker,))
+
+
+def test_the_cache_folder_is_created_private_and_holds_json(tiny_pack: Path, cache: Path) -> None:
+    assert _found(tiny_pack) == [("وقال", "الوزير")]
+    assert stat.S_IMODE(cache.stat().st_mode) == 0o700
+    files = list(cache.iterdir())
+    assert len(files) == 1 and files[0].suffix == ".json"
+    assert json.loads(files[0].read_text(encoding="utf-8"))["patterns"]
+    assert _found(tiny_pack) == [("وقال", "الوزير")]  # the warm load gives the same matches
+
+
+def test_a_planted_pickle_payload_never_runs(tiny_pack: Path, cache: Path, tmp_path: Path) -> None:
+    load_pack(tiny_pack)
+    marker = tmp_path / "payload-ran"
+    payload = pickle.dumps(_Payload(marker))
+    (entry,) = cache.iterdir()
+    entry.write_bytes(payload)  # in place of the real entry
+    (cache / (entry.stem + ".pickle")).write_bytes(payload)  # where older versions looked
+    assert _found(tiny_pack) == [("وقال", "الوزير")]
+    assert not marker.exists()
+    assert json.loads(entry.read_text(encoding="utf-8"))["patterns"]  # rebuilt as data
+
+
+def test_a_corrupt_program_in_the_cache_is_ignored_and_rebuilt(tiny_pack: Path, cache: Path) -> None:
+    load_pack(tiny_pack)
+    (entry,) = cache.iterdir()
+    data = json.loads(entry.read_text(encoding="utf-8"))
+    for item in data["patterns"].values():
+        item[4] = "AAAAAP////8AAAAA"  # a program the C matcher must refuse
+    entry.write_text(json.dumps(data), encoding="utf-8")
+    assert _found(tiny_pack) == [("وقال", "الوزير")]
+
+
+def test_a_symlinked_temp_path_is_not_followed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    victim = tmp_path / "victim.txt"
+    victim.write_text("keep me", encoding="utf-8")
+    target = tmp_path / "pack-x.json"
+    monkeypatch.setattr(pack_cache.secrets, "token_hex", lambda n: "feedface")
+    os.symlink(victim, tmp_path / f".pack-x.json.{os.getpid()}.feedface.tmp")
+    with pytest.raises(FileExistsError):
+        write_private(target, b"{}")
+    assert victim.read_text(encoding="utf-8") == "keep me"
+    assert not target.exists()
+
+
+def test_a_link_planted_at_the_cache_file_is_replaced_not_written_through(
+        tiny_pack: Path, cache: Path, tmp_path: Path) -> None:
+    load_pack(tiny_pack)
+    (entry,) = cache.iterdir()
+    victim = tmp_path / "victim.txt"
+    victim.write_text("keep me", encoding="utf-8")
+    entry.unlink()
+    entry.symlink_to(victim)
+    assert _found(tiny_pack) == [("وقال", "الوزير")]
+    assert victim.read_text(encoding="utf-8") == "keep me"
+    assert not entry.is_symlink()
+
+
+def test_a_world_writable_cache_folder_is_refused(tiny_pack: Path, cache: Path) -> None:
+    cache.mkdir()
+    cache.chmod(0o777)
+    with pytest.warns(CacheWarning, match="others can write to it"):
+        assert _found(tiny_pack) == [("وقال", "الوزير")]
+    assert list(cache.iterdir()) == []
+
+
+def test_a_cache_folder_that_is_a_link_is_refused(tiny_pack: Path, cache: Path, tmp_path: Path) -> None:
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir(mode=0o700)
+    cache.symlink_to(elsewhere)
+    with pytest.warns(CacheWarning, match="not a folder"):
+        assert _found(tiny_pack) == [("وقال", "الوزير")]
+    assert list(elsewhere.iterdir()) == []
