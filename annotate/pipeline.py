@@ -364,6 +364,7 @@ class _Pool:
         except BrokenProcessPool:
             self.state.worker_deaths += 1
         rows = BatchRows()
+        deaths = 0
         for article in articles:
             self.shutdown()
             self.executor = self._start(1)
@@ -371,6 +372,11 @@ class _Pool:
                 one = self.submit([article]).result()
             except BrokenProcessPool:
                 self.state.worker_deaths += 1
+                deaths += 1
+                if deaths == len(articles) > 1:
+                    raise AnnotateError(
+                        "worker processes die on every article, one by one: the pack may fail to load in a "
+                        "worker, or memory is exhausted; rerun with --workers 1 to see the cause") from None
                 one = BatchRows(errors=[model_row(ReadError(
                     file=str(article.get("file") or ""), line=article.get("line"), doc_id=str(article["doc_id"]),
                     stage="annotate",

@@ -14,7 +14,7 @@ import pyarrow.parquet as pq
 import pytest
 from record_factories import attribution, result
 
-from annotate.errors import InputError
+from annotate.errors import AnnotateError, InputError
 from annotate.pipeline import annotate_batch, rows_to_tables, run
 from annotate.records import DocumentResult
 
@@ -495,3 +495,13 @@ def test_tables_of_two_runs_side_by_side_are_refused_by_the_set_check(tmp_path: 
     (tmp_path / "two" / "manifest.json").unlink()  # as if the commit was cut before its last step
     with pytest.raises(ExportError, match="did not finish its commit"):
         check_run(tmp_path / "two")
+
+
+def test_workers_that_die_on_every_article_stop_the_run_with_the_likely_cause(tmp_path: Path) -> None:
+    rows = _articles(40)
+    for row in rows:
+        row["text"] = "KILL"
+    source = _write_jsonl(tmp_path / "in.jsonl", rows)
+    with pytest.raises(AnnotateError, match="worker processes die on every article.*--workers 1"):
+        run([source], tmp_path / "out", FakePack(), workers=2, annotator=killing_annotate, chunk_articles=3)
+    assert not (tmp_path / "out" / "documents.parquet").exists()
