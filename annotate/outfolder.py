@@ -176,6 +176,8 @@ def check_run(folder: Path, required: bool = True) -> dict[str, Any] | None:
         raise ExportError(f"{path}: not a readable run manifest ({exc}); run annotate run again") from exc
     for name, entry in tables.items():
         table = folder / entry["file"]
+        if table.is_dir():  # annotate spark: a folder of parts per table, complete once the manifest exists
+            continue
         if not table.is_file():
             raise ExportError(f"{table}: missing, but {MANIFEST_NAME} lists it; run annotate run again")
         found = _run_id_of(table)
