@@ -57,7 +57,8 @@ from annotate.errors import AnnotateError, InputError
 from annotate.export import TABLES, carried_columns, model_row, model_schema, safe_text
 from annotate.outfolder import MANIFEST_FORMAT, MANIFEST_NAME
 from annotate.pipeline import annotate_batch, pack_version_of
-from annotate.readers import JSONL_SUFFIXES, _is_scalar, _record_to_article, parse_json_line
+from annotate.readers import JSONL_SUFFIXES
+from annotate.rows import is_scalar, parse_json_line, record_to_article
 from annotate.records import ReadError
 
 if TYPE_CHECKING:
@@ -138,7 +139,7 @@ def parse_line(raw: str, file: str, line: int, id_field: str, text_field: str) -
         return {**row, "reason": reason}
     if not isinstance(record, dict):
         return {**row, "reason": f"expected a JSON object, found {type(record).__name__}"}
-    item = _record_to_article(record, Path(file), line, id_field, text_field)
+    item = record_to_article(record, Path(file), line, id_field, text_field)
     if isinstance(item, ReadError):
         doc_id = safe_text(item.doc_id) if item.doc_id is not None else None  # Spark cannot hold surrogates
         return {**row, "doc_id": doc_id, "reason": item.reason}
@@ -162,7 +163,7 @@ def peek_carried(spark: SparkSession, files: Sequence[tuple[str, str]], id_field
             record, _ = parse_json_line(raw.lstrip("\ufeff"))
             if isinstance(record, dict):
                 names.update((k, None) for k, v in record.items()
-                             if _is_scalar(v) and k not in (id_field, text_field))
+                             if is_scalar(v) and k not in (id_field, text_field))
     return list(names)
 
 
