@@ -18,6 +18,7 @@ from annotate.records import ReadError
 from annotate.rows import Article, decode_error_reason, numbered_lines, record_to_article
 
 ID_TOKEN_MAX = 64  # a CSV line inside a quoted field whose id cell is a token this short reads as a record
+ID_SHAPES_MAX = 64  # id outlines remembered per file (see id_shape)
 
 # news articles are long: the csv module's default cap of 128 KiB per field is too low
 csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
@@ -79,16 +80,37 @@ class _CsvLines:
         self._again.extend(reversed(lines))
 
 
-def _looks_like_record(text: str, width: int, id_column: int) -> bool:
-    """Whether one physical line, read alone, is a whole record: the header's width and a token id."""
+def id_shape(value: str) -> str:
+    """The outline of an id: runs of ASCII letters and digits as ``w``, of other letters as ``x``.
+
+    ``ant1-JA-culture-1-20170120`` and ``bbc-17`` are ``w-w-w-w-w`` and ``w-w``; ``12`` is
+    ``w``; a weekday in Arabic is ``x``. Ids of one file share a few outlines.
+    """
+    shape = []
+    for char in value.strip():
+        kind = "w" if char.isascii() and char.isalnum() else "x" if char.isalpha() else char
+        if not shape or shape[-1] != kind or kind not in "wx":
+            shape.append(kind)
+    return "".join(shape)
+
+
+def _looks_like_record(text: str, width: int, id_column: int, id_shapes: set[str]) -> bool:
+    """Whether one physical line, read alone, is a whole record of this file.
+
+    It must have the header's number of cells, and its id cell the outline of an id
+    already read here (a dateline such as ``الأحد, 01 يوليو, 2012`` inside an article has
+    the width but not the outline).
+    """
+    if width < 2 or not id_shapes:
+        return False
     try:
         cells = next(csv.reader([text]), [])
     except csv.Error:
         return False
-    if width < 2 or len(cells) != width:
+    if len(cells) != width:
         return False
     token = cells[id_column].strip()
-    return bool(token) and len(token) <= ID_TOKEN_MAX and not any(c.isspace() for c in token)
+    return 0 < len(token) <= ID_TOKEN_MAX and id_shape(token) in id_shapes
 
 
 def read_csv(file: Path, id_field: str, text_field: str) -> Iterator[Article | ReadError]:
@@ -97,8 +119,8 @@ def read_csv(file: Path, id_field: str, text_field: str) -> Iterator[Article | R
     A quote that is never closed would swallow the rows after it into one field. It is
     caught two ways: the reader is strict (a quote followed by anything but a comma or
     a line end, or the end of the file inside quotes, is an error), and a record whose
-    continuation lines read, alone, as whole records (the header's width and an id-like
-    first cell) is suspect. Either way the record becomes an error row and reading goes
+    continuation lines read, alone, as whole records (the header's width, and an id cell
+    with the outline of the ids read before it) is suspect. Either way the record becomes an error row and reading goes
     on at its second line, so the swallowed rows are read.
     """
     name = shown(file)
@@ -112,6 +134,7 @@ def read_csv(file: Path, id_field: str, text_field: str) -> Iterator[Article | R
     lines.take()
     width = len(header)
     id_column = header.index(id_field) if id_field in header else 0
+    id_shapes: set[str] = set()  # outlines of the ids read so far: what a record's first line looks like
     while True:
         try:
             row = next(reader)
@@ -130,7 +153,8 @@ def read_csv(file: Path, id_field: str, text_field: str) -> Iterator[Article | R
         start = record[0][0]
         if not any(cell.strip() for cell in row):
             continue
-        suspect = next((n for n, text in record[1:] if _looks_like_record(text, width, id_column)), None)
+        suspect = next((n for n, text in record[1:] if _looks_like_record(text, width, id_column, id_shapes)),
+                       None)
         if suspect is not None:
             lines.bad.pop(start, None)
             yield ReadError(file=name, line=start, stage="read",
@@ -147,6 +171,8 @@ def read_csv(file: Path, id_field: str, text_field: str) -> Iterator[Article | R
             yield ReadError(file=name, line=start, stage="read",
                             reason=f"{len(row)} cells but the header names {width} columns")
             continue
+        if len(id_shapes) < ID_SHAPES_MAX and id_column < len(row):
+            id_shapes.add(id_shape(row[id_column]))
         yield record_to_article(dict(zip(header, row)), file, start, id_field, text_field)
     if lines.failure is not None:
         yield lines.failure

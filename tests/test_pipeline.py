@@ -291,11 +291,12 @@ def test_a_csv_quote_left_open_is_reported_and_the_rows_after_it_are_annotated(t
 
 def test_a_csv_quote_closed_only_at_a_later_field_end_is_reported_not_swallowed(tmp_path: Path) -> None:
     path = tmp_path / "in.csv"
-    path.write_text('id,outlet,text\n1,o,"نص لم يغلق\n2,o,نص ثان\n3,o,نص ثالث"\n4,o,نص رابع\n', encoding="utf-8")
+    path.write_text('id,outlet,text\n1,o,نص أول\n2,o,"نص لم يغلق\n3,o,نص ثالث\n4,o,نص رابع"\n5,o,نص خامس\n',
+                    encoding="utf-8")
     docs, errors = _run_and_read(tmp_path, path)
-    assert docs == ["2", "3", "4"]
+    assert docs == ["1", "3", "4", "5"]
     (error,) = errors
-    assert error["line"] == 2 and "runs on over line 3" in error["reason"]
+    assert error["line"] == 3 and "runs on over line 4" in error["reason"]
 
 
 def test_a_parquet_row_group_that_cannot_be_decoded_keeps_the_other_row_groups(tmp_path: Path) -> None:
