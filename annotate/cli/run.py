@@ -68,6 +68,7 @@ def _print_summary(summary: pipeline.RunSummary) -> None:
         ("failed", f"{summary.failed:,} ({summary.failed_read:,} unreadable, "
                    f"{summary.failed_annotate:,} failed in the engine)"),
         ("attributions", f"{summary.attributions:,}"),
+        ("unresolved", f"{summary.unresolved:,} (implicit sources not found: no type, no grade)"),
         ("time", f"{summary.seconds:,.1f} s, {summary.articles_per_second:,.0f} articles/s, "
                  f"{summary.workers} worker{'s' if summary.workers != 1 else ''}"),
         *(("wrote", str(path)) for path in summary.tables.values()),
@@ -84,6 +85,12 @@ def _print_summary(summary: pipeline.RunSummary) -> None:
     if summary.stale_removed:
         console.print(f"removed {len(summary.stale_removed)} temporary file(s) left in {summary.out_dir} "
                       f"by an interrupted run", markup=False)
+    if summary.stopped_rules:
+        stopped = ", ".join(f"{rule_id} ({count:,} article{'s' if count != 1 else ''})"
+                            for rule_id, count in summary.stopped_rules.items())
+        console.print(f"rules stopped past their time budget: {stopped}; their matches there are missing "
+                      "(warnings column of documents.parquet); find the cause with: annotate rules check",
+                      markup=False)
     if summary.dropped_fields:
         console.print("fields first seen after the first lines of a JSONL file were not carried: "
                       + ", ".join(summary.dropped_fields), markup=False)
