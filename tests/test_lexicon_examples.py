@@ -8,18 +8,11 @@ from pathlib import Path
 from annotate.pack import CompiledPack, load_pack
 from annotate.rules.check import check_pack, lexicon_collisions
 
+from tiny_packs import COLON_RULE
+
 REPO = Path(__file__).resolve().parent.parent
 PACK_YAML = "pack:\n  name: tiny\n  version: 0.0.1\n"
-RULES = """\
-rules:
-  - id: say.colon
-    description: colon speech
-    pattern: '{cue:@say} {source:who}:'
-    examples: [{text: 'قال الوزير: نعم', cue: قال, source: الوزير}]
-    counterexamples: [قالها]
-macros:
-  who: 'ال\\p{L}+'
-"""
+RULES = COLON_RULE
 
 
 def _pack(tmp_path: Path, lexicon: str) -> CompiledPack:
