@@ -42,6 +42,9 @@ def test_editing_a_lexicon_makes_the_trie_stale_until_generate_rewrites_it(tmp_p
     assert stale.exit_code == 1
     assert "furniture.yaml:" in stale.output and "[site_section]: stale; its lexicons (site_sections, countries, " \
         "capitals) changed: run `annotate rules generate`" in stale.output
+    checked = runner.invoke(main, ["rules", "check", str(copy)])
+    assert checked.exit_code == 0 and "[site_section]: generated from site_sections, countries, capitals, which " \
+        "changed since; run `annotate rules generate`" in checked.output
     rewritten = runner.invoke(main, ["rules", "generate", str(copy)])
     assert rewritten.exit_code == 0 and "rewrote" in rewritten.output
     assert runner.invoke(main, ["rules", "generate", str(copy), "--check"]).exit_code == 0
