@@ -183,8 +183,8 @@ def _check_lexicons(pack: CompiledPack, report: CheckReport) -> None:
                     where.file, where.counterexample(index), name,
                     f"counterexample {text!r}: {wrong[0].cue_text!r} was taken as a cue of this lexicon "
                     f"(rule {wrong[0].rule_id})"))
-    for problem in lexicon_collisions(pack, cue_names):
-        (report.failures if problem.message.startswith("homograph") else report.warnings).append(problem)
+    report.warnings += lexicon_collisions(pack, cue_names)
+    report.failures += unproven_homographs(pack)
 
 
 def _lexicon_example(pack: CompiledPack, lexicon: CompiledLexicon, example: LexiconExample) -> str | None:
@@ -247,7 +247,14 @@ def lexicon_collisions(pack: CompiledPack, cue_names: set[str] | None = None) ->
                         f"entry {written!r} gives the form {form!r}{how}, spelt like {' and '.join(clash)}: "
                         f"it will be a cue wherever that word is written; remove the entry, or list {form!r} "
                         "under homographs: with a counterexample that holds it"))
-        for form in sorted(kept):
+    return problems
+
+
+def unproven_homographs(pack: CompiledPack) -> list[RuleProblem]:
+    """Forms listed under a lexicon's ``homographs`` that no counterexample of it holds."""
+    problems = []
+    for name, (spec, where) in pack.expander.source.lexicons.items():
+        for form in sorted({normalise_term(h.strip()) for h in spec.homographs}):
             if not any(regex.search(rf"(?<!\p{{L}}){regex.escape(form)}(?!\p{{L}})", normalise_term(text))
                        for text in spec.counterexamples):
                 problems.append(RuleProblem(where.file, where.line, name,
