@@ -54,6 +54,8 @@ def check(pack: Path | None, corpus: tuple[Path, ...], sample: int | None, ref: 
       annotate rules check rules/
       annotate rules check --corpus ../shared/corpus/news-wild.jsonl --sample 300 --against main
     """
+    if sample is not None and not corpus:
+        raise click.UsageError("--sample draws from --corpus: give the articles with --corpus FILE")
     console = Console(highlight=False, markup=False, soft_wrap=True)
     compiled = load_pack(pack)
     report = check_pack(compiled)
