@@ -4,7 +4,10 @@ Rules carry their own tests, like Semgrep's fixtures: an attribution rule's
 ``examples`` must produce an attribution from that rule with the stated cue, source,
 type, kind and claim; its ``counterexamples`` (the near misses: ``قالها بصوت عال``,
 ``حسب الحاجة``) must produce nothing from it. Source-kind and furniture rules carry
-theirs too. A failure is located like any other rule problem: file, line, rule id.
+theirs too, and so do cue lexicons: a sentence where one of their forms is the cue, and
+one where the same letters are not (``دون`` "without" for ``دوّن`` "wrote down"). Entries
+that normalisation makes spelt like a function word or another lexicon's word are
+reported. A failure is located at the example's own line.
 """
 
 from __future__ import annotations
