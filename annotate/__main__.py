@@ -1,3 +1,3 @@
-from annotate.cli import main
+from annotate.cli import entry
 
-main()
+entry()

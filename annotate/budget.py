@@ -8,21 +8,27 @@ document:
 - the engine names the step it is in (``budget.step("say.vso")``: two assignments, no
   clock read) before each rule runs on a sentence, each furniture line and each
   source-kind rule;
-- a signal timer armed once per document ticks every half ``timeout``; a tick that
-  finds the same step running as two ticks before raises ``RuleTimeout`` inside it,
-  which the engine turns into a warning naming the rule (``re`` checks for signals
-  while it matches, so even one endless call is stopped);
-- between sentences the engine compares the clock with the document's deadline,
-  the only protection where signals cannot be used (outside the main thread).
+- a signal timer armed once per document ticks every half ``timeout`` of the
+  process's CPU time; a tick that finds the same step running as two ticks before
+  raises ``RuleTimeout`` inside it, which the engine turns into a warning naming the
+  rule (``re`` checks for signals while it matches, so even one endless call is
+  stopped);
+- between sentences the engine compares the CPU time used with the document's
+  deadline, the only protection where signals cannot be used (outside the main thread).
+
+Budgets count CPU time, not the clock: on a machine busy with other work a rule is not
+stopped, nor a document cut short, because the process was waiting for a core.
 
 The timeout's advice is written so that following it cannot make things worse.
 """
 
 from __future__ import annotations
 
+import re
 import signal
 import threading
 import time
+from collections.abc import Iterable
 from types import FrameType
 from typing import Any
 
@@ -31,6 +37,14 @@ MAX_TIMEOUT_MS = 10_000  # a pack's timeout_ms may not be larger: a runaway must
 ADVICE = ("its pattern backtracks catastrophically: make the branches of a repetition unable to match the "
           "same text (write a+, not (?:a|aa)+), and make a repetition that must not give text back "
           "atomic: (?>…)")
+
+
+_STOPPED = re.compile(r"^(?:rule|furniture rule|source-kind rule) '([^']+)'.* was stopped after ")
+
+
+def stopped_rules(warnings: Iterable[str]) -> list[str]:
+    """The ids of the rules a document's warnings say were stopped, for run summaries."""
+    return [m.group(1) for m in map(_STOPPED.match, warnings) if m is not None]
 
 
 class RuleTimeout(Exception):
@@ -54,7 +68,7 @@ class Budget:
 
     def __init__(self, timeout: float, steps_allowed: int = 1):
         self.timeout = timeout
-        self.deadline = time.perf_counter() + timeout * max(1, steps_allowed)
+        self.deadline = time.process_time() + timeout * max(1, steps_allowed)
         self.calls = 0
         self.busy: str | None = None
         self.warnings: list[str] = []
@@ -75,11 +89,12 @@ class Budget:
 
     def over(self) -> bool:
         """Whether the document has used up its whole budget (checked between sentences)."""
-        return time.perf_counter() > self.deadline
+        return time.process_time() > self.deadline
 
     def stopped(self, label: str, what: str) -> None:
         """Record that ``label`` was stopped, with a message for the person reading the warnings."""
         self.slow.append(label)
+        self.deadline += self.timeout * 1.5  # the stopped step's time is not held against the rest
         self.warnings.append(f"{what} was stopped after {self.timeout * 1000:g} ms; {ADVICE}")
 
     def __enter__(self) -> Budget:
@@ -88,10 +103,10 @@ class Budget:
         if self._outer is None and threading.current_thread() is threading.main_thread() \
                 and hasattr(signal, "setitimer"):
             try:
-                if signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0):  # nobody else's timer
-                    self._previous = signal.signal(signal.SIGALRM, self._tick)
+                if signal.getitimer(signal.ITIMER_PROF) == (0.0, 0.0):  # nobody else's timer
+                    self._previous = signal.signal(signal.SIGPROF, self._tick)
                     interval = max(self.timeout / 2, 0.001)
-                    signal.setitimer(signal.ITIMER_REAL, interval, interval)
+                    signal.setitimer(signal.ITIMER_PROF, interval, interval)
                     self._armed = True
             except (ValueError, OSError):
                 self._armed = False
@@ -101,8 +116,8 @@ class Budget:
         global _current
         self.busy = None
         if self._armed:
-            signal.setitimer(signal.ITIMER_REAL, 0, 0)
-            signal.signal(signal.SIGALRM, self._previous if self._previous is not None else signal.SIG_DFL)
+            signal.setitimer(signal.ITIMER_PROF, 0, 0)
+            signal.signal(signal.SIGPROF, self._previous if self._previous is not None else signal.SIG_DFL)
             self._armed = False
         _current = self._outer
 

@@ -25,7 +25,8 @@ def annotate_text(text: str, pack: CompiledPack, doc_id: str = "doc") -> Documen
     norm = normalise(text)
     warnings: list[str] = []
     # one watchdog for the whole document: a runaway rule is stopped and named, the rest goes on
-    with Budget(pack.timeout, steps_allowed=1 + norm.text.count("\n") + len(norm.text) // 200) as budget:
+    # (deadline: a rule's timeout per 100 characters and per line, plus four: ~10³× what an article needs)
+    with Budget(pack.timeout, steps_allowed=4 + norm.text.count("\n") + len(norm.text) // 100) as budget:
         furniture = find_furniture(norm.text, pack, budget)
         matchable = blank(norm.text, furniture)
         sentences = split_sentences(matchable)
@@ -47,7 +48,7 @@ def annotate_text(text: str, pack: CompiledPack, doc_id: str = "doc") -> Documen
 
 def _span(norm: Normalised, start: int, end: int) -> Span:
     s, e = norm.span(start, end)
-    return Span(start=s, end=e, text=norm.original[s:e])
+    return Span.model_construct(start=s, end=e, text=norm.original[s:e])  # two ints and their text: no validation needed
 
 
 def _optional_span(norm: Normalised, span: tuple[int, int] | None) -> Span | None:
@@ -72,9 +73,9 @@ def _origin(index: int, drafts: list[Draft], norm: Normalised) -> Origin:
             relays.append((draft.kind, _text(norm, draft.source.start, draft.source.end)))
         seen.add(draft.origin)
         draft = drafts[draft.origin]
-    source = draft.source
+    source = draft.source or draft.subject
     if source is None and draft.antecedent is not None:
-        source = drafts[draft.antecedent].source
+        source = drafts[draft.antecedent].source or drafts[draft.antecedent].subject
     text = _text(norm, source.start, source.end) if source else None
     return Origin(kind=draft.kind, text=text, specific=bool(source and source.specific), relays=tuple(relays))
 
@@ -85,7 +86,7 @@ def _record(index: int, draft: Draft, drafts: list[Draft], norm: Normalised, mat
     source = _optional_span(norm, (draft.source.start, draft.source.end) if draft.source else None)
     role = _optional_span(norm, draft.source.role if draft.source else None)
     claim = _optional_span(norm, draft.claim)
-    antecedent = drafts[draft.antecedent].source if draft.antecedent is not None else None
+    antecedent = drafts[draft.antecedent].source if draft.antecedent is not None else draft.subject
     claim_matchable = matchable[draft.claim[0]:draft.claim[1]] if draft.claim else None
     credibility = grade(_origin(index, drafts, norm), claim_matchable, pack)
     return Attribution(
@@ -99,6 +100,7 @@ def _record(index: int, draft: Draft, drafts: list[Draft], norm: Normalised, mat
         source_role=role.text if role else None,
         source_type=type_of_kind(draft.kind),
         source_kind=draft.kind,
+        source_kind_rule=draft.kind_rule,
         implicit=draft.implicit,
         antecedent_id=draft.antecedent,
         antecedent_text=_text(norm, antecedent.start, antecedent.end) if antecedent else None,

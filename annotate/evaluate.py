@@ -15,6 +15,13 @@ Figures:
   overlap) and whose ``source_type`` is equal; typed precision and recall divide the
   typed hits by the same denominators;
 - type accuracy and kind accuracy are taken over the cue hits.
+
+Unresolved sources (an implicit cue whose antecedent the engine did not find; guide,
+section 3) are neither named nor anonymous. Matched to a gold item they count as a cue
+hit with the wrong type and kind, unless the gold item itself is unresolved: a gold
+annotator who found the antecedent shows the engine could have, and not guessing is
+better than a wrong guess but is still not the answer. ``unresolved_hits`` counts them,
+so a change that trades wrong guesses for honest gaps can be seen.
 A precision or recall with a zero denominator is ``None`` (shown as "–"), never a
 made-up 0 or 1; F1 is 2·hits / (predictions + gold), so it is 0 when nothing was predicted.
 """
@@ -111,6 +118,7 @@ class DocumentScore(BaseModel):
     typed_hits: int
     type_right: int
     kind_right: int
+    unresolved_hits: int = 0
     skipped_optional: int
     cue_precision: float | None
     cue_recall: float | None
@@ -135,6 +143,7 @@ class EvalReport(BaseModel):
     typed_f1: float | None
     type_accuracy: float | None
     kind_accuracy: float | None
+    unresolved_hits: int = 0  # cue hits whose predicted source is unresolved (always mistyped unless gold agrees)
     unscored_predictions: int  # predictions on documents that are not in the gold file
     per_document: list[DocumentScore]
     misses: list[EvalItem]
@@ -247,9 +256,10 @@ def score_document(doc: GoldDocument, predictions: Sequence[Predicted]) -> _DocO
     misses = [_gold_item(doc, g) for i, g in enumerate(doc.attributions) if i not in matched_g and not g.optional]
     false_hits = [_pred_item(doc, p) for i, p in enumerate(predictions) if i not in matched_p]
     mistyped = []
-    typed = type_right = kind_right = 0
+    typed = type_right = kind_right = unresolved = 0
     for p_index, g_index in scored_pairs:
         pred, gold = predictions[p_index], doc.attributions[g_index]
+        unresolved += pred.source_type == "unresolved"
         same_source = source_right(pred, gold)
         same_type = pred.source_type == gold.source_type
         type_right += same_type
@@ -271,7 +281,7 @@ def score_document(doc: GoldDocument, predictions: Sequence[Predicted]) -> _DocO
     precision, recall = ratio(hits, predicted_count), ratio(hits, gold_count)
     score = DocumentScore(
         doc_id=doc.doc_id, gold=gold_count, predicted=predicted_count, cue_hits=hits, typed_hits=typed,
-        type_right=type_right, kind_right=kind_right, skipped_optional=skipped,
+        type_right=type_right, kind_right=kind_right, unresolved_hits=unresolved, skipped_optional=skipped,
         cue_precision=precision, cue_recall=recall, cue_f1=f1(hits, predicted_count, gold_count),
         typed_f1=f1(typed, predicted_count, gold_count),
     )
@@ -299,6 +309,7 @@ def evaluate(gold: Iterable[GoldDocument], predictions: Mapping[str, Sequence[Pr
         typed_precision=typed_p, typed_recall=typed_r, typed_f1=f1(typed, total_pred, total_gold),
         type_accuracy=ratio(sum(s.type_right for s in scores), hits),
         kind_accuracy=ratio(sum(s.kind_right for s in scores), hits),
+        unresolved_hits=sum(s.unresolved_hits for s in scores),
         unscored_predictions=sum(len(v) for k, v in predictions.items() if k not in gold_ids),
         per_document=scores,
         misses=[m for o in outcomes for m in o.misses],

@@ -34,7 +34,7 @@ def find_furniture(normalised: str, pack: CompiledPack, budget: Budget | None = 
         line = m.group()
         if len(line) > 300 or not line.strip():
             continue  # furniture is short; long lines are prose
-        rule_id = _furniture_rule(line, pack, budget)
+        rule_id = _furniture_rule(line.strip(), pack, budget)  # no rule need try the padding
         if rule_id is not None:
             start = m.start() + (len(line) - len(line.lstrip()))
             end = m.end() - (len(line) - len(line.rstrip()))

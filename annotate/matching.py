@@ -48,6 +48,7 @@ class Lost:
 
 
 _WORD = re.compile(LETTER + "+")
+_LETTER = re.compile(LETTER)
 
 
 def cue_words(text: str, sentences: list[Offsets], pack: CompiledPack) -> list[list[tuple[int, frozenset[str]]]]:
@@ -63,11 +64,16 @@ def cue_words(text: str, sentences: list[Offsets], pack: CompiledPack) -> list[l
     starts = [s for s, _ in sentences]
     lookup = pack.lexicons_of_word
     index = 0
-    for m in _WORD.finditer(text):
+    trigger = pack.trigger_words
+    words = trigger.finditer(text) if trigger is not None else _WORD.finditer(text)
+    letter_at = _LETTER.match
+    for m in words:
+        start = m.start()
+        if trigger is not None and start and letter_at(text, start - 1):
+            continue  # inside a word
         lexicons = lookup(m.group())
         if not lexicons:
             continue
-        start = m.start()
         if not (sentences[index][0] <= start < sentences[index][1]):
             index = bisect_right(starts, start) - 1
             if index < 0 or start >= sentences[index][1]:
@@ -109,11 +115,16 @@ def find_candidates(text: str, sentences: list[Offsets], pack: CompiledPack,
                 budget.calls += 1
                 budget.busy = rule.id
                 if rule.cue_first and rule.cue_lexicons:
+                    subject_first = rule.source_before_cue
                     for start, lexicons in here:
-                        if rule.source_before_cue and start - s_start < 2:
+                        if subject_first and start - s_start < 2:
                             continue  # no room for a subject before a cue that opens the sentence
                         if lexicons & rule.cue_lexicons:
-                            m = rule.regex.match(sentence, start - s_start)
+                            at = start - s_start
+                            if rule.spaced:  # the rule starts where the white space before its cue does
+                                while at and sentence[at - 1].isspace():
+                                    at -= 1
+                            m = rule.regex.match(sentence, at)
                             if m is not None:
                                 out.append(_candidate(rule, index, s_start, m))
                     continue

@@ -9,18 +9,20 @@ touching a file again.
 from __future__ import annotations
 
 import hashlib
-import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from collections.abc import Callable
 from typing import Any
 
 from annotate.budget import MAX_TIMEOUT_MS, GuardedPattern
+from annotate.contract import contract_problems
 from annotate.errors import RulePackError, RuleProblem
 from annotate.pack_cache import CodeCache, cache_dir  # noqa: F401  (cache_dir: re-exported)
-from annotate.rules.compiler import CompiledLexicon, Engine, Expander, compile_lexicon, compile_pattern
-from annotate.rules.loader import Located, PackSource, pack_files, read_pack
+from annotate.rules.compiler import (
+    LETTER, CompiledLexicon, Engine, Expander, compile_lexicon, compile_pattern, trie_pattern,
+)
+from annotate.rules.loader import Located, PackSource, read_pack
 from annotate.rules.schema import CredibilitySettings, FurnitureRule, Rule, SourceKindRule
 from annotate.records import SourceKind
 
@@ -28,7 +30,7 @@ DEFAULT_PACK = Path(__file__).resolve().parent.parent / "rules"
 _HERE = Path(__file__).resolve().parent
 # the code that shapes a compiled pack, as imported by this process, is part of the cache key
 _CODE_FINGERPRINT = hashlib.sha256(b"".join(
-    path.read_bytes() for path in (_HERE / "pack.py", _HERE / "normalise.py", _HERE / "records.py",
+    path.read_bytes() for path in (_HERE / "pack.py", _HERE / "normalise.py", _HERE / "records.py", _HERE / "contract.py",
                                    *sorted((_HERE / "rules").glob("*.py"))))).hexdigest()
 
 
@@ -43,6 +45,7 @@ class CompiledRule:
     where: Located
     cue_first: bool  # the pattern opens with its cue: try it only where a cue word starts
     engine: Engine = Engine("re")
+    spaced: bool = False  # cue_first, but from the white space before the cue (a condition on the word before)
 
     @property
     def implicit(self) -> bool:
@@ -78,7 +81,7 @@ class CompiledPack:
     version: str
     description: str
     content_hash: str
-    timeout: float  # seconds, per rule and sentence
+    timeout: float  # seconds of CPU, per rule and sentence (and per furniture line, per source phrase)
     root: Path
     lexicons: dict[str, CompiledLexicon]
     rules: tuple[CompiledRule, ...]
@@ -89,6 +92,8 @@ class CompiledPack:
     agreement: dict[str, tuple[str, str]] = field(repr=False)  # noun → gender and number tagged in lexicons
     furniture_any: Any = field(repr=False)  # every furniture rule as one pattern
     expander: Expander = field(repr=False)
+    # every trigger word (bare or after و/ف) ending a word, in one pattern: the cue-word pass in C
+    trigger_words: Any = field(default=None, repr=False)
 
     @property
     def model_version(self) -> str:
@@ -105,15 +110,28 @@ class CompiledPack:
         return frozenset()
 
 
+_LETTER_RUN = re.compile(LETTER + "+")
 _LOOKAROUND = re.compile(r"\(\?<?[=!]")
 
 
 def opens_with_cue(pattern: str) -> bool:
-    """Whether a rule's regex source starts with its cue slot, once leading look-arounds are skipped."""
-    pos = 0
+    """Whether a rule's regex source starts with its cue slot, once leading look-arounds are skipped
+    (and one ``\\s*`` among them: the rule then starts where the white space before its cue does)."""
+    pos = _skip_lookarounds(pattern, 0)
+    if pattern.startswith(r"\s*", pos):
+        pos = _skip_lookarounds(pattern, pos + 3)
+    return pattern.startswith("(?P<cue>", pos)
+
+
+def spaced_cue(pattern: str) -> bool:
+    """Whether the pattern reads the white space before its cue (``(?<!…)\\s*{cue:…}``)."""
+    return pattern.startswith(r"\s*", _skip_lookarounds(pattern, 0))
+
+
+def _skip_lookarounds(pattern: str, pos: int) -> int:
     while _LOOKAROUND.match(pattern, pos):
         pos = _skip_group(pattern, pos)
-    return pattern.startswith("(?P<cue>", pos)
+    return pos
 
 
 def _skip_group(pattern: str, pos: int) -> int:
@@ -190,6 +208,19 @@ def _one_pattern(furniture: list[CompiledFurniture], texts: list[str],
     return compiled[0] if compiled is not None else None
 
 
+def _trigger_pattern(words: dict[str, Any], compile_re: Callable[[str], re.Pattern[str]]) -> Any:
+    """The words ``CompiledPack.lexicons_of_word`` knows, as whole words, found in one ``re`` pass:
+    a word as it is, else after a و/ف prefix, exactly as that lookup tries them."""
+    letter_runs = [w for w in words if _LETTER_RUN.fullmatch(w)]  # only these can be a word of the text
+    if not letter_runs:
+        return None
+    trie = trie_pattern(letter_runs)
+    # no look-behind in front, so that re scans for the first letters at C speed; the
+    # caller checks that a match starts a word (a match inside a word is all letters and
+    # ends the word, so no word start is skipped over)
+    return compile_re(rf"(?:{trie}|[وف]{trie})(?!{LETTER})")
+
+
 def _compile(source: PackSource, problems: list[RuleProblem],
              compile_re: Callable[[str], re.Pattern[str]] = re.compile) -> CompiledPack | None:
     lexicons: dict[str, CompiledLexicon] = {}
@@ -209,7 +240,7 @@ def _compile(source: PackSource, problems: list[RuleProblem],
         compiled = compile_pattern(text, where, spec.id, problems, compile_re, spec.full_pattern, expander)
         if compiled is not None:
             rules.append(CompiledRule(spec.id, spec.priority, compiled[0], tuple(slots), frozenset(cue_lexicons),
-                                      spec, where, opens_with_cue(text), compiled[1]))
+                                      spec, where, opens_with_cue(text), compiled[1], spaced_cue(text)))
 
     kind_rules = []
     for kspec, where in source.source_kinds:
@@ -228,6 +259,8 @@ def _compile(source: PackSource, problems: list[RuleProblem],
             furniture.append(CompiledFurniture(fspec.id, compiled[0], fspec, where, compiled[1]))
             furniture_texts.append(rf"\s*(?:{text})\s*")
 
+    problems.extend(RuleProblem(str(source.root), None, None, message) for message in contract_problems(
+        source.lexicons, {name: lexicon.tags for name, (lexicon, _) in source.lexicons.items()}))
     if source.meta is not None and source.meta.timeout_ms > MAX_TIMEOUT_MS:
         problems.append(RuleProblem("pack.yaml", None, None,
                                     f"timeout_ms is {source.meta.timeout_ms}; at most {MAX_TIMEOUT_MS} is allowed, "
@@ -260,6 +293,7 @@ def _compile(source: PackSource, problems: list[RuleProblem],
         content_hash=digest.hexdigest(), timeout=source.meta.timeout_ms / 1000, root=source.root,
         lexicons=lexicons, rules=tuple(rules), kind_rules=tuple(kind_rules), furniture=tuple(furniture),
         credibility=credibility, trigger_lexicons={k: frozenset(v) for k, v in first_words.items()},
+        trigger_words=_trigger_pattern(first_words, compile_re),
         agreement=_agreement(lexicons), furniture_any=_one_pattern(furniture, furniture_texts, compile_re),
         expander=expander,
     )

@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Any
 import pyarrow as pa
 from pydantic import BaseModel
 
+from annotate.budget import stopped_rules
 from annotate.errors import AnnotateError
 from annotate.export import TABLES, RunWriter, model_row, model_schema
 from annotate.profile import profile_document
@@ -59,11 +60,13 @@ class RunSummary(BaseModel):
     failed_read: int
     failed_annotate: int
     attributions: int
+    unresolved: int = 0  # attributions whose implicit source was not found (no type, no grade)
     seconds: float
     workers: int
     out_dir: str
     tables: dict[str, str]
     dropped_fields: list[str]  # input fields first seen too late to get a column
+    stopped_rules: dict[str, int] = {}  # rule id → articles where it ran past its time budget
 
     @property
     def errors_path(self) -> str:
@@ -82,6 +85,7 @@ class BatchRows:
     documents: list[dict[str, Any]] = field(default_factory=list)
     errors: list[dict[str, Any]] = field(default_factory=list)
     annotated: int = 0
+    stopped_rules: dict[str, int] = field(default_factory=dict)  # rule id → articles it was stopped on
 
 
 def pack_version_of(pack: Any) -> str:
@@ -121,6 +125,8 @@ def annotate_batch(
                               stage="annotate", reason=f"{type(exc).__name__}: {exc}")
             rows.errors.append(model_row(error))
             continue
+        for rule_id in dict.fromkeys(stopped_rules(result.warnings)):
+            rows.stopped_rules[rule_id] = rows.stopped_rules.get(rule_id, 0) + 1
         rows.attributions.extend(model_row(a, carried, meta) for a in result.attributions)
         rows.documents.append(model_row(profile, carried, meta))
         rows.annotated += 1
@@ -229,9 +235,10 @@ def run(
         articles_read=state.read, annotated=state.annotated,
         failed=state.failed_read + state.failed_annotate,
         failed_read=state.failed_read, failed_annotate=state.failed_annotate,
-        attributions=state.attributions, seconds=round(time.perf_counter() - started, 3),
+        attributions=state.attributions, unresolved=state.unresolved,
+        seconds=round(time.perf_counter() - started, 3),
         workers=1 if inline else count, out_dir=str(out_dir), tables={k: str(v) for k, v in tables.items()},
-        dropped_fields=sorted(state.dropped),
+        dropped_fields=sorted(state.dropped), stopped_rules=dict(sorted(state.stopped.items())),
     )
 
 
@@ -270,7 +277,9 @@ class _RunState:
     failed_read: int = 0
     failed_annotate: int = 0
     attributions: int = 0
+    unresolved: int = 0
     dropped: set[str] = field(default_factory=set)
+    stopped: dict[str, int] = field(default_factory=dict)
 
     def submit(self, writer: RunWriter, chunk: list[Article | ReadError]) -> list[dict[str, Any]]:
         """Write the chunk's read errors now; return its articles as dicts for a worker."""
@@ -292,5 +301,8 @@ class _RunState:
         self.annotated += rows.annotated
         self.failed_annotate += len(rows.errors)
         self.attributions += len(rows.attributions)
+        for rule_id, count in rows.stopped_rules.items():
+            self.stopped[rule_id] = self.stopped.get(rule_id, 0) + count
+        self.unresolved += sum(1 for row in rows.attributions if row["source_type"] == "unresolved")
         if self.progress is not None:
             self.progress(len(chunk))

@@ -82,12 +82,18 @@ def _is_furniture(sentence: Span, furniture: list[Span]) -> bool:
 
 
 def profile_document(result: DocumentResult, pack_version: str) -> DocumentProfile:
-    """Count an article's attributions by type, kind and grade, and its sourcing habits."""
+    """Count an article's attributions by type, kind and grade, and its sourcing habits.
+
+    An unresolved source (an implicit cue with no antecedent) is counted in ``unresolved``
+    and ``kind_unresolved`` only: it has no grade and stays out of the anonymous share,
+    which a guess would bias.
+    """
     attributions = result.attributions
     types = Counter(a.source_type for a in attributions)
     kinds = Counter(f"kind_{a.source_kind.value}" for a in attributions)
-    grades = Counter(f"grade_{a.credibility_grade}" for a in attributions)
+    grades = Counter(f"grade_{a.credibility_grade}" for a in attributions if a.credibility_grade is not None)
     total = len(attributions)
+    typed = types["named"] + types["anonymous"]  # unresolved sources count apart, in no share
     return DocumentProfile(
         doc_id=result.doc_id,
         warnings=list(result.warnings),
@@ -97,7 +103,8 @@ def profile_document(result: DocumentResult, pack_version: str) -> DocumentProfi
         attributions=total,
         named=types["named"],
         anonymous=types["anonymous"],
-        anonymous_share=(types["anonymous"] / total) if total else None,
+        unresolved=types["unresolved"],
+        anonymous_share=(types["anonymous"] / typed) if typed else None,
         implicit=sum(1 for a in attributions if a.implicit),
         chains=sum(1 for a in attributions if a.origin_id is not None),
         distinct_sources=distinct_sources(attributions),

@@ -16,7 +16,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-SourceType = Literal["named", "anonymous"]
+SourceType = Literal["named", "anonymous", "unresolved"]
 
 
 class SourceKind(str, Enum):
@@ -34,6 +34,8 @@ class SourceKind(str, Enum):
     collective = "collective"
     witness = "witness"
     hearsay = "hearsay"
+    # an implicit cue whose source could not be found (guide, section 3): no type is guessed
+    unresolved = "unresolved"
 
 
 NAMED_KINDS = frozenset(
@@ -44,6 +46,8 @@ NAMED_KINDS = frozenset(
 
 def type_of_kind(kind: SourceKind) -> SourceType:
     """Named or anonymous follows from the kind; keeping one table avoids disagreement."""
+    if kind is SourceKind.unresolved:
+        return "unresolved"
     return "named" if kind in NAMED_KINDS else "anonymous"
 
 
@@ -66,8 +70,8 @@ class FurnitureSpan(Span):
 class Credibility(BaseModel):
     model_config = ConfigDict(frozen=True)
 
-    grade: Literal["A", "B", "C", "D", "E"]
-    score: float = Field(ge=0.0, le=1.0)
+    grade: Literal["A", "B", "C", "D", "E"] | None  # None: the origin is unresolved, nothing to grade
+    score: float | None = Field(ge=0.0, le=1.0)
     reasons: list[str]
 
 
@@ -95,6 +99,9 @@ class Attribution(BaseModel):
     )
     source_type: SourceType
     source_kind: SourceKind
+    source_kind_rule: str = Field(
+        default="", description="What typed the source: a source_kinds.yaml rule id, or how the kind was "
+        "taken over (antecedent:/back-reference:/rule: + id), or 'unresolved'")
 
     implicit: bool = Field(description="The cue has no source of its own (وأوضح أن …)")
     antecedent_id: int | None = Field(
@@ -109,8 +116,8 @@ class Attribution(BaseModel):
     claim_end: int | None = None
     claim_text: str | None = None
 
-    credibility_grade: Literal["A", "B", "C", "D", "E"]
-    credibility_score: float
+    credibility_grade: Literal["A", "B", "C", "D", "E"] | None = Field(description="Null when unresolved")
+    credibility_score: float | None = Field(description="Null when unresolved")
     credibility_reasons: list[str]
 
     rule_id: str
@@ -149,7 +156,8 @@ class DocumentProfile(BaseModel):
     attributions: int
     named: int
     anonymous: int
-    anonymous_share: float | None = Field(description="anonymous / attributions; null with none")
+    unresolved: int = Field(default=0, description="implicit cues whose source was not found; neither named nor anonymous")
+    anonymous_share: float | None = Field(description="anonymous / (named + anonymous); null with neither")
     implicit: int
     chains: int
     distinct_sources: int
@@ -166,6 +174,7 @@ class DocumentProfile(BaseModel):
     kind_collective: int = 0
     kind_witness: int = 0
     kind_hearsay: int = 0
+    kind_unresolved: int = 0
     grade_A: int = 0
     grade_B: int = 0
     grade_C: int = 0

@@ -6,17 +6,18 @@ way the guide asks: a title before a name is the source's *role*
 role too, and the kind comes from the pack's ordered ``source_kinds`` rules. Gender and
 number are kept because implicit cues (``وأوضح``، ``موضحة``) find their source by them.
 
-Lexicons the engine consults by name (all optional): ``role_heads`` (titles),
-``ner_stop_words`` (words that end a phrase), ``countries`` and ``capitals`` (proper
-nouns that may end a title), and the ``tags: {gender, number}`` of any lexicon.
+The lexicons it reads by name are declared in ``annotate.contract`` (a pack without one
+does not load); the kind itself is decided by the pack's ``source_kinds`` rules only.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import regex
 
+from annotate import contract as c
 from annotate.pack import CompiledPack
 from annotate.records import SourceKind
 
@@ -25,7 +26,8 @@ _TRIM = " \t\n،,:;؛.!?؟-–—"
 _SOUND_PLURAL = regex.compile(r"(?:ون|ين)$")
 # anonymous kinds whose head is grammatically a non-human plural or a collective noun
 _PLURAL_KINDS = {SourceKind.collective, SourceKind.witness}
-_TITLE_LINKS = frozenset({"باسم", "في", "لدي", "عن", "لشءون", "بن", "ابن"})
+# a phrase of these kinds may be a title whose holder's name follows it
+_TITLE_KINDS = {SourceKind.role, SourceKind.unnamed_official, SourceKind.person}
 
 
 @dataclass(frozen=True)
@@ -40,6 +42,8 @@ class SourceInfo:
     head: str  # first word, without ال
     definite: bool
     specific: bool  # more than a bare head: an affiliation, an adjective, a name
+    same: bool = False  # المصدر ذاته، نفس المصادر: the source just quoted, again
+    pronoun: bool = False  # هؤلاء، هو: points back like an implicit cue
 
 
 def _tokens(text: str, start: int, end: int) -> list[tuple[int, int]]:
@@ -47,9 +51,11 @@ def _tokens(text: str, start: int, end: int) -> list[tuple[int, int]]:
 
 
 def _in_lexicon(pack: CompiledPack, name: str, word: str) -> bool:
+    # declared in annotate.contract: a pack has all of them, or none (then nothing is refined)
     lexicon = pack.lexicons.get(name)
+    # the article off a noun: الوزير → وزير (not الله → له: no noun is two letters long)
     return lexicon is not None and (word in lexicon.forms or
-                                    (word.startswith("ال") and word[2:] in lexicon.forms))
+                                    (word.startswith("ال") and len(word) > 4 and word[2:] in lexicon.forms))
 
 
 def _starts_with_lexicon(pack: CompiledPack, name: str, text: str) -> int:
@@ -73,7 +79,7 @@ def trim(text: str, start: int, end: int, pack: CompiledPack) -> tuple[int, int]
         if _is_addressee(text[tokens[i][0]:tokens[i][1]], pack):
             tokens = tokens[:i]
             break
-    while len(tokens) > 1 and _in_lexicon(pack, "ner_stop_words", text[tokens[-1][0]:tokens[-1][1]]):
+    while len(tokens) > 1 and _in_lexicon(pack, c.NER_STOP_WORDS, text[tokens[-1][0]:tokens[-1][1]]):
         tokens.pop()
     return (tokens[0][0], tokens[-1][1]) if tokens else (start, end)
 
@@ -86,6 +92,29 @@ def _is_addressee(word: str, pack: CompiledPack) -> bool:
     return any(_in_lexicon(pack, name, rest) for name in _ADDRESSEE_HEADS)
 
 
+_QUANTIFIED = regex.compile(r"(?:\s+(?:اخر|اخري|اخرون|اخرين|كبير|قليل|محدود|ضخم))?\s+من\s+")
+
+
+def quantified_noun(text: str, start: int, end: int, sentence_end: int, pack: CompiledPack) -> int:
+    """End of the source once a quantifier takes its noun: the slot stops at من (a stop
+    word), but ``عدد من الخبراء`` is the source, not ``عدد`` (guide: the span holds the noun)."""
+    words = text[start:end].split()
+    if not words or len(words) > 2 or not _in_lexicon(pack, c.QUANTIFIERS, words[0]):
+        return end
+    m = _QUANTIFIED.match(text, start + len(words[0]), sentence_end)
+    if m is None or m.end() < end:  # no من, or the slot already holds the noun (بعض المراقبين)
+        return end
+    tokens = _tokens(text, m.end(), sentence_end)[:4]
+    noun_end = end
+    for i, (s, e) in enumerate(tokens):
+        word = text[s:e]
+        if (i and regex.search(r"[،,:;؛]", text[tokens[i - 1][1]:s])) or _in_lexicon(pack, c.NER_STOP_WORDS, word) \
+                or _is_complementiser(word, pack) or _is_cue_word(word, pack) or _is_addressee(word, pack):
+            break
+        noun_end = e
+    return noun_end
+
+
 def split_role(text: str, start: int, end: int, pack: CompiledPack) -> tuple[tuple[int, int], tuple[int, int] | None]:
     """(name span, role span) when a title precedes a name inside the phrase.
 
@@ -93,30 +122,48 @@ def split_role(text: str, start: int, end: int, pack: CompiledPack) -> tuple[tup
     country (``وزير الخارجية المصري سامح شكري``, ``وزير خارجية قطر محمد``); a title alone
     (``المتحدث باسم الجيش``) has no name and stays whole.
     """
-    head_len = _starts_with_lexicon(pack, "role_heads", text[start:end])
+    head_len = _starts_with_lexicon(pack, c.ROLE_HEADS, text[start:end])
     if not head_len:
         return (start, end), None
     tokens = _tokens(text, start + head_len, end)
     previous = text[start:start + head_len].split()[-1]
     for i, (s, e) in enumerate(tokens):
         word = text[s:e]
-        after_definite = previous.startswith("ال") or _in_lexicon(pack, "countries", previous) \
-            or _in_lexicon(pack, "capitals", previous)
-        bare = word[1:] if word.startswith("و") else word
-        if after_definite and not word.startswith(_NAME_NOT_START) and word not in _TITLE_LINKS \
-                and not any(_in_lexicon(pack, name, w) for name in _NOT_NAMES for w in (word, bare)):
+        if _after_definite(previous, pack) and _may_open_name(word, pack):
             role_end = tokens[i - 1][1] if i else start + head_len
             return (s, end), (start, role_end)
         previous = word
-    return (start, end), None
+    return _name_after_proper_complement(text, start, end, tokens, pack)
+
+
+def _name_after_proper_complement(text: str, start: int, end: int, tokens: list[tuple[int, int]],
+                                  pack: CompiledPack) -> tuple[tuple[int, int], tuple[int, int] | None]:
+    """``رئيس نادي هلال كادوقلي عثمان بلة``، ``معتمد حزوة ثابت الشابي``: after a title whose
+    complement is itself a proper noun nothing marks where the person's name begins; a
+    name has two words, so the last two are the name when at least one word of
+    complement stands before them (a head or a link word there means the title is not
+    over: ``رئيس مجلس إدارة شركة جنرال موتورز`` stays a title)."""
+    if len(tokens) < 3:
+        return (start, end), None
+    words = [text[s:e] for s, e in tokens]
+    complement, name = words[:-2], words[-2:]
+    last = complement[-1]
+    if any(w.startswith(_NAME_NOT_START) for w in complement) or not _may_open_name(name[0], pack) \
+            or not (_may_open_name(name[1], pack) or name[1].startswith("ال")) \
+            or _in_lexicon(pack, c.TITLE_LINKS, last) or any(_in_lexicon(pack, n, last) for n in _NOT_NAMES) \
+            or _in_lexicon(pack, c.NER_STOP_WORDS, name[1]):
+        return (start, end), None
+    return (tokens[-2][0], end), (start, tokens[-3][1])
 
 
 # words that cannot open a person's name after a title: an object or a place follows instead
-_NOT_NAMES = ("role_heads", "countries", "capitals", "organizations", "org_heads", "nationality_adjectives")
-_ADDRESSEE_HEADS = ("role_heads", "media_heads", "agencies")
+_NOT_NAMES = (c.ROLE_HEADS, c.COUNTRIES, c.CAPITALS, c.ORGANIZATIONS, c.ORG_HEADS, c.NATIONALITY_ADJECTIVES,
+              c.AFFILIATION_ADJECTIVES, c.MEDIA_HEADS, c.AGENCIES)
+_ADDRESSEE_HEADS = (c.ROLE_HEADS, c.MEDIA_HEADS, c.AGENCIES)
 
 _COMMA = regex.compile(r"\s*[،,]\s*")
-_NAME_NOT_START = ("ال", "ل", "ب", "وال", "فال", "بال", '"', "(")
+# a definite word, a prepositional phrase or a quotation does not open a name (باتريك، لوران do)
+_NAME_NOT_START = ("ال", "لل", "وال", "فال", "بال", '"', "(")
 
 
 def apposition_name(text: str, end: int, sentence_end: int, pack: CompiledPack) -> tuple[int, int] | None:
@@ -131,16 +178,75 @@ def apposition_name(text: str, end: int, sentence_end: int, pack: CompiledPack) 
         return None
     tokens = _tokens(text, comma.end(), sentence_end)[:5]
     words = [text[s:e] for s, e in tokens]
-    if not words or words[0].startswith(_NAME_NOT_START) or _in_lexicon(pack, "ner_stop_words", words[0]) \
-            or _starts_with_lexicon(pack, "role_heads", words[0]):
+    if not words or words[0].startswith(_NAME_NOT_START) or _in_lexicon(pack, c.NER_STOP_WORDS, words[0]) \
+            or _starts_with_lexicon(pack, c.ROLE_HEADS, words[0]):
         return None
     for i in range(1, len(tokens)):
         between = text[tokens[i - 1][1]:tokens[i][0]]
         word = words[i]
         if any(mark in between for mark in "،,:") or (word.startswith("ل") and len(word) > 3) \
-                or _in_lexicon(pack, "complementisers", word):
+                or _in_lexicon(pack, c.COMPLEMENTISERS, word):
             return tokens[0][0], tokens[i - 1][1]
-        if _in_lexicon(pack, "ner_stop_words", word):
+        if _in_lexicon(pack, c.NER_STOP_WORDS, word):
+            return None
+    return None
+
+
+def continued_title_name(text: str, end: int, sentence_end: int, pack: CompiledPack) -> tuple[int, int] | None:
+    """A name after a title that goes on past the slot: ``مدير الأبحاث في مؤسسة هاميلتون
+    الاستشارية باتريك سيمز إن``، ``زعيمة الحزب في فرنسا مارين لوبان بعد``.
+
+    The title goes on with a preposition (في، لدى، لـ) and its complement; the name is the
+    first word that may open one after a definite word, a country or a capital, and it is
+    closed within four words by punctuation, a complementiser or a stop word. A nominal
+    frame (في بيان، في تصريح) or a comma ends the search: what follows is not the title.
+    """
+    tokens = _tokens(text, end, sentence_end)[:14]
+    if not tokens or regex.search(r"[،,:;؛]", text[end:tokens[0][0]]):
+        return None
+    first = text[tokens[0][0]:tokens[0][1]]
+    if not (_in_lexicon(pack, c.TITLE_LINKS, first) or first.startswith("لل")):
+        return None
+    if _starts_with_lexicon(pack, c.NER_STOP_WORDS, text[tokens[0][0]:sentence_end]) > len(first):
+        return None  # في بيان، في تصريح لـ …
+    previous = first
+    for i in range(1, len(tokens)):
+        s, e = tokens[i]
+        word = text[s:e]
+        if regex.search(r'[،,:;؛"]', text[tokens[i - 1][1]:s]):
+            return None
+        if _in_lexicon(pack, c.NER_STOP_WORDS, word) and not _in_lexicon(pack, c.TITLE_LINKS, word):
+            return None
+        if _after_definite(previous, pack) and _may_open_name(word, pack):
+            return _closed_name(text, tokens, i, sentence_end, pack)
+        previous = word
+    return None
+
+
+def _after_definite(previous: str, pack: CompiledPack) -> bool:
+    return previous.startswith(("ال", "لل", "بال")) or _in_lexicon(pack, c.COUNTRIES, previous) \
+        or _in_lexicon(pack, c.CAPITALS, previous)
+
+
+def _may_open_name(word: str, pack: CompiledPack) -> bool:
+    variants = (word, word[1:]) if word[:1] in "ولب" else (word,)  # وسامح، لوكالة، بحكومة
+    return not word.startswith(_NAME_NOT_START) and not _in_lexicon(pack, c.TITLE_LINKS, word) \
+        and not any(_in_lexicon(pack, name, w) for name in _NOT_NAMES for w in variants) \
+        and not _in_lexicon(pack, c.PRONOUN_SOURCES, word) and not _is_cue_word(word, pack)
+
+
+def _closed_name(text: str, tokens: list[tuple[int, int]], first: int, sentence_end: int,
+                 pack: CompiledPack) -> tuple[int, int] | None:
+    """tokens[first:…] as a name of at most four words closed by punctuation, a complementiser,
+    a stop word or the sentence end; None when it runs on."""
+    for j in range(first + 1, min(first + 5, len(tokens)) + 1):
+        if j == len(tokens):
+            return (tokens[first][0], tokens[j - 1][1]) if not regex.search(r"\p{L}", text[tokens[j - 1][1]:sentence_end]) else None
+        word = text[tokens[j][0]:tokens[j][1]]
+        if regex.search(r"[،,:;؛.]", text[tokens[j - 1][1]:tokens[j][0]]) or _in_lexicon(pack, c.COMPLEMENTISERS, word) \
+                or _in_lexicon(pack, c.NER_STOP_WORDS, word) or _is_addressee(word, pack):
+            return tokens[first][0], tokens[j - 1][1]
+        if not _may_open_name(word, pack) and not word.startswith("ال"):
             return None
     return None
 
@@ -150,7 +256,7 @@ def trailing_role(text: str, start: int, end: int,
     """A name followed by its title without a comma: ``يواخيم لوف المدير الفني للمنتخب``."""
     tokens = _tokens(text, start, end)
     for i in range(1, len(tokens)):
-        if _starts_with_lexicon(pack, "role_heads", text[tokens[i][0]:end]):
+        if _starts_with_lexicon(pack, c.ROLE_HEADS, text[tokens[i][0]:end]):
             return (start, tokens[i - 1][1]), (tokens[i][0], end)
     return (start, end), None
 
@@ -161,7 +267,7 @@ def apposition_role(text: str, end: int, sentence_end: int, pack: CompiledPack) 
     if not m:
         return None
     start = end + m.end()
-    if not _starts_with_lexicon(pack, "role_heads", text[start:sentence_end]):
+    if not _starts_with_lexicon(pack, c.ROLE_HEADS, text[start:sentence_end]):
         return None
     stop = regex.search(r"[،,:]", text[start:sentence_end])
     if not stop:
@@ -177,11 +283,12 @@ def classify(phrase: str, pack: CompiledPack) -> tuple[SourceKind, str]:
     ``الوزارة``, ``لوكالة`` is ``وكالة`` (and a name such as ``لوفاتو`` falls through to
     a person either way).
     """
-    for candidate in _without_lam(phrase):
-        for rule in pack.kind_rules:
-            if rule.regex.search(candidate):
-                return rule.kind, rule.id
-    return SourceKind.person, "default.person"
+    candidates = _without_lam(phrase)
+    for rule in pack.kind_rules:  # rule by rule, so that the last rule (any name) never wins over لـ + a head
+        if any(rule.regex.search(candidate) for candidate in candidates):
+            return rule.kind, rule.id
+    # the bundled pack ends with a rule that takes any phrase; a pack without one guesses nothing
+    return SourceKind.unresolved, c.UNRESOLVED
 
 
 def _without_lam(phrase: str) -> tuple[str, ...]:
@@ -224,24 +331,148 @@ def describe(text: str, start: int, end: int, sentence_end: int, cue_gender: str
              cue_before: bool, pack: CompiledPack) -> SourceInfo:
     """Everything the engine needs to know about the source phrase text[start:end]."""
     start, end = trim(text, start, end, pack)
+    end = quantified_noun(text, start, end, sentence_end, pack)
     (name_start, name_end), role = split_role(text, start, end, pack)
     kind, kind_rule = classify(text[name_start:name_end], pack)
-    if kind == SourceKind.person and kind_rule == "default.person":
+    if kind == SourceKind.person and role is None:
         (name_start, name_end), trailing = trailing_role(text, name_start, name_end, pack)
         role = role or trailing
-    if role is None and kind == SourceKind.role:
+    if role is None and kind in _TITLE_KINDS and not fallback(kind_rule, pack):
         name = apposition_name(text, end, sentence_end, pack)
+        title_end = end
+        if name is None:
+            name = continued_title_name(text, end, sentence_end, pack)
+            title_end = len(text[:name[0]].rstrip(_TRIM)) if name else end
         if name is not None:
-            role, (name_start, name_end) = (start, end), name
+            role, (name_start, name_end) = (start, title_end), name
             kind, kind_rule = classify(text[name_start:name_end], pack)
     if role is None:
         role = apposition_role(text, end, sentence_end, pack)
     phrase = text[name_start:name_end]
     words = phrase.split()
+    named_again = [word for word in words if not _in_lexicon(pack, c.SAME_WORDS, word)]
+    same = bool(named_again) and len(named_again) < len(words)  # نفسه alone is a reflexive, not a source
+    words = named_again or words
     head = words[0] if words else ""
     gender, number = agreement(phrase, kind, cue_gender, cue_number, cue_before, pack)
     return SourceInfo(
         start=name_start, end=name_end, role=role, kind=kind, kind_rule=kind_rule,
         gender=gender, number=number, head=head[2:] if head.startswith("ال") else head,
-        definite=head.startswith("ال"), specific=len(words) > 1,
+        definite=head.startswith("ال"), specific=len(words) > 1, same=same,
+        pronoun=len(words) == 1 and _in_lexicon(pack, c.PRONOUN_SOURCES, head),
     )
+
+
+_CLAUSE_BREAK = regex.compile(r"[.،,؛;:!?؟\n]")
+
+
+def clause_subjects(text: str, lo: int, hi: int, pack: CompiledPack,
+                    seen: dict[int, SourceInfo | None] | None = None) -> Iterator[tuple[int, SourceInfo | None]]:
+    """Subjects of the verb-initial clauses of text[lo:hi], nearest first, as (offset, subject);
+    the subject is None when the phrase after the verb has no known head.
+
+    ``واعتذرت الهيئة الأحد قائلة …``، ``رحبت زعيمة الحزب مارين لوبان …، معتبرة``: the
+    participle or the coordinated verb has no subject of its own; its subject is that of
+    the verb the clause opened with, even when that verb is not a verb of saying (guide,
+    section 3). A clause opens at the start of the span, after punctuation or after a
+    complementiser; its first word is taken for a verb when it is not definite and no
+    lexicon knows it. Only a subject with a known head or a title is given: a bare word
+    after a verb may be anything, and the engine does not guess.
+    """
+    tokens = _tokens(text, lo, hi)
+    for i in range(len(tokens) - 2, -1, -1):  # nearest first: the caller stops at the first it can use
+        s, e = tokens[i]
+        before = text[tokens[i - 1][1]:s] if i else text[lo:s]
+        opens = i == 0 or _CLAUSE_BREAK.search(before) or _in_lexicon(pack, c.COMPLEMENTISERS, text[tokens[i - 1][0]:tokens[i - 1][1]])
+        if not opens or not _could_be_verb(text[s:e], pack):
+            continue
+        start = tokens[i + 1][0]
+        if seen is None or start not in seen:
+            found = _subject_at(text, tokens, i + 1, hi, pack)
+            if seen is not None:
+                seen[start] = found
+        else:
+            found = seen[start]
+        yield start, found
+
+
+def titled_names(text: str, lo: int, hi: int, head: str, pack: CompiledPack) -> Iterator[SourceInfo]:
+    """Mentions of a title headed by ``head`` and followed by a person's name in text[lo:hi],
+    nearest first: ``… وزير البترول ممتاز السعيد …`` for a later ``الوزير`` (any mention,
+    not only the source of an attribution)."""
+    pattern = regex.compile(rf"(?<!\p{{L}})(?:[وفبل]|لل|ال|وال|بال)?{regex.escape(head)}(?!\p{{L}})")
+    for m in reversed(list(pattern.finditer(text, lo, hi))):
+        tokens = _tokens(text, m.start(), min(hi, m.start() + 300))
+        end = _subject_end(text, tokens, 0, pack)
+        if end is None:
+            continue
+        info = describe(text, m.start(), end, hi, "", "", True, pack)
+        if info.role is not None and info.role[0] < info.start and info.kind is SourceKind.person:
+            yield info
+
+
+def _subject_at(text: str, tokens: list[tuple[int, int]], first: int, hi: int, pack: CompiledPack) -> SourceInfo | None:
+    """The subject opening at tokens[first] if it has a known head or a title, else None."""
+    np_end = _subject_end(text, tokens, first, pack)
+    if np_end is None or _is_addressee(text[tokens[first][0]:tokens[first][1]], pack):  # قال لفرانس24
+        return None
+    info = describe(text, tokens[first][0], np_end, hi, "", "", True, pack)
+    titled = info.role is not None and (info.role[0] < info.start  # a title, then the name
+                                        or len(text[info.start:info.end].split()) in (2, 3))  # or a name, then its title
+    return info if titled or not fallback(info.kind_rule, pack) else None
+
+
+_DEMONSTRATIVES = {"هذا": ("m", "sg"), "ذلك": ("m", "sg"), "هذه": ("f", "sg"), "تلك": ("f", "sg"),
+                   "هءلاء": ("", "pl"), "اولءك": ("", "pl"), "هو": ("m", "sg"), "هي": ("f", "sg")}
+
+
+def pronoun_agreement(word: str) -> tuple[str, str]:
+    """Gender and number a pronoun source (هؤلاء، أقوالهم، قولها) shows by itself."""
+    if word in _DEMONSTRATIVES:
+        return _DEMONSTRATIVES[word]
+    for ending, agreement in (("هما", ("", "du")), ("هم", ("m", "pl")), ("هن", ("f", "pl")),
+                              ("ها", ("f", "sg")), ("ه", ("m", "sg"))):
+        if word.endswith(ending):
+            return agreement
+    return "", ""
+
+
+def _is_complementiser(word: str, pack: CompiledPack) -> bool:
+    """أن، إن، فإن (with the prefixes the lexicon allows)."""
+    lexicon = pack.lexicons.get(c.COMPLEMENTISERS)
+    return lexicon is not None and lexicon.lookup(word) is not None
+
+
+def _is_cue_word(word: str, pack: CompiledPack) -> bool:
+    """A whole cue form of the pack (قال، مؤكدا), not merely the first word of one (علي of على لسان)."""
+    return any(pack.lexicons[name].lookup(word) is not None for name in pack.lexicons_of_word(word))
+
+
+def fallback(kind_rule: str, pack: CompiledPack) -> bool:
+    """Typed by the pack's last source-kind rule, the one for phrases with no known head."""
+    return not pack.kind_rules or kind_rule == pack.kind_rules[-1].id
+
+
+def _could_be_verb(word: str, pack: CompiledPack) -> bool:
+    bare = word[1:] if word[:1] in "وف" and len(word) > 3 else word
+    if bare.startswith("ال") or len(bare) < 3 or not bare.isalpha() or _in_lexicon(pack, c.NER_STOP_WORDS, word):
+        return False
+    if bare.startswith("م") and _is_cue_word(word, pack):  # a participle (معتبرة) takes an object, not a subject
+        return False
+    return not any(_in_lexicon(pack, name, w) for name in _NOT_NAMES + (c.PERSON_TITLES,) for w in (word, bare))
+
+
+def _subject_end(text: str, tokens: list[tuple[int, int]], first: int, pack: CompiledPack) -> int | None:
+    """End of the noun phrase that opens at tokens[first]: up to eight words, to a stop word,
+    punctuation or a prepositional complement (بوجود، بآرثر)."""
+    end = None
+    for j in range(first, min(first + 8, len(tokens))):
+        s, e = tokens[j]
+        word = text[s:e]
+        if j > first and _CLAUSE_BREAK.search(text, tokens[j - 1][1], s):
+            break
+        if _in_lexicon(pack, c.NER_STOP_WORDS, word) or (word.startswith("ب") and not word.startswith("بال")) \
+                or _is_complementiser(word, pack):
+            break
+        end = e
+    return end

@@ -20,6 +20,9 @@ Measured, in this order:
   Parquet) with 1 worker and with every core;
 - ``annotate run`` on the corpus repeated ``--repeat`` times (ids made unique), all
   workers, for peak memory.
+- with ``--baseline CHECKOUT``: ``annotate run`` of another checkout (e.g. ``main`` before
+  a change, run with that checkout's ``.venv``), 1 worker, on the same corpus in the
+  same run, for the before/after ratio in CPU seconds.
 
 It prints a table and the issue's target ratios, and writes every figure to
 ``benchmarks/results/<date>-<commit>.json`` (or ``--json``) so runs can be compared.
@@ -28,6 +31,7 @@ module, in the same JSON.
 
     .venv/bin/python benchmarks/bench.py                       # the full corpus
     .venv/bin/python benchmarks/bench.py --limit 500 --repeat 3  # a quick check
+    .venv/bin/python benchmarks/bench.py --baseline ../main       # and the engine on main, for before/after
 """
 
 from __future__ import annotations
@@ -57,8 +61,9 @@ PAGE = os.sysconf("SC_PAGE_SIZE")
 TICKS = os.sysconf("SC_CLK_TCK")
 MB = 1024 * 1024
 
-TARGETS = {  # name: (comparison, bound), from issue 4
+TARGETS = {  # name: (comparison, bound), from issues 4 and 8
     "annotate_1w_over_peer_1w": (">=", 4.0),
+    "annotate_1w_over_baseline_1w_by_cpu": (">=", 2.5),  # with --baseline: the engine before the change
     "annotate_all_over_annotate_1w": (">=", 1.8),
     "peak_memory_repeat_over_once": ("<=", 1.2),
     "pack_load_cached_s": ("<", 1.0),
@@ -132,14 +137,15 @@ def _cpu_seconds(pid: int) -> float | None:
         return None
 
 
-def measure(name: str, command: list[str], articles: int = 0, characters: int = 0) -> Measured:
+def measure(name: str, command: list[str], articles: int = 0, characters: int = 0,
+            env: dict[str, str] | None = None) -> Measured:
     """Run ``command`` from the repository root; fail loudly if it fails."""
     peak = 0
     main_cpu = 0.0
     done = threading.Event()
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         started = time.perf_counter()
-        proc = subprocess.Popen(command, cwd=REPO, stdout=out, stderr=err, env=_ENV)
+        proc = subprocess.Popen(command, cwd=REPO, stdout=out, stderr=err, env=env or _ENV)
 
         def sample() -> None:
             nonlocal peak, main_cpu
@@ -224,9 +230,12 @@ import json, time
 t0 = time.perf_counter()
 from annotate.pack import load_pack
 t1 = time.perf_counter()
+c1 = time.process_time()
 pack = load_pack(cache=False)
 t2 = time.perf_counter()
-print(json.dumps({"import_s": round(t1 - t0, 3), "load_s": round(t2 - t1, 3), "rules": len(pack.rules)}))
+c2 = time.process_time()
+print(json.dumps({"import_s": round(t1 - t0, 3), "load_s": round(t2 - t1, 3), "load_cpu_s": round(c2 - c1, 3),
+                  "rules": len(pack.rules)}))
 """
 PACK_CACHED = PACK_COLD.replace("load_pack(cache=False)", "load_pack()")
 
@@ -237,6 +246,7 @@ def snapshot(target: Path) -> Path:
     for name in ("annotate", "rules"):
         shutil.copytree(REPO / name, target / name, ignore=ignore)
     _ENV["PYTHONPATH"] = os.pathsep.join(filter(None, [str(target), os.environ.get("PYTHONPATH")]))
+    _ENV["PYTHONSAFEPATH"] = "1"  # `python -m annotate` run from the repository must not import its live copy
     sys.path.insert(0, str(target))
     return target
 
@@ -247,13 +257,21 @@ def pack_load() -> dict[str, Any]:
     cold = measure("pack load, cold compile", _python("-c", PACK_COLD))
     cached = measure("pack load, cached", _python("-c", PACK_CACHED))
     return {"import_s": cached.output["import_s"], "cold_compile_s": cold.output["load_s"],
-            "cached_s": cached.output["load_s"], "cold_process_wall_s": cold.wall_s,
+            "cached_s": cached.output["load_s"], "cold_compile_cpu_s": cold.output.get("load_cpu_s"),
+            "cached_cpu_s": cached.output.get("load_cpu_s"), "cold_process_wall_s": cold.wall_s,
             "cached_process_wall_s": cached.wall_s}
 
 
-def annotate_run(name: str, corpus: Path, out: Path, workers: int, articles: int, characters: int) -> Measured:
-    result = measure(name, _python("-m", "annotate", "run", str(corpus), "--out", str(out),
-                                   "--workers", str(workers)), articles, characters)
+def annotate_run(name: str, corpus: Path, out: Path, workers: int, articles: int, characters: int,
+                 baseline: Path | None = None) -> Measured:
+    """``annotate run`` of the snapshot, or of the checkout ``baseline`` with its own .venv."""
+    command = _python("-m", "annotate", "run", str(corpus), "--out", str(out), "--workers", str(workers))
+    env = None
+    if baseline is not None:
+        python = baseline / ".venv" / "bin" / "python"
+        command[0] = str(python if python.exists() else sys.executable)
+        env = {**os.environ, "PYTHONPATH": str(baseline), "PYTHONSAFEPATH": "1"}
+    result = measure(name, command, articles, characters, env)
     import pyarrow.parquet as pq
 
     result.output = {table: pq.read_metadata(out / f"{table}.parquet").num_rows
@@ -283,7 +301,7 @@ def profile_engine(corpus: Path, limit: int) -> dict[str, Any]:
     by_module: dict[str, float] = {}
     stats = pstats.Stats(profiler).stats  # type: ignore[attr-defined]
     for (file, _, function), (_, _, own, _, _) in stats.items():
-        if file == "~":  # built-ins: name them by function, e.g. "<method 'search' of '_regex.Pattern' objects>"
+        if file == "~":  # built-ins: name them by function, e.g. "<method 'search' of 're.Pattern' objects>"
             key = function
         elif "/annotate/" in file:
             key = "annotate/" + file.split("/annotate/", 1)[1]
@@ -313,8 +331,12 @@ def ratios(m: dict[str, Measured], pack: dict[str, Any], workers: int) -> dict[s
         "annotate_all_over_1w_cpu_bound": m["annotate_1w"].cpu_s / max(m["annotate_all"].cpu_s / workers,
                                                                       m["annotate_all"].main_cpu_s),
         "pack_load_cached_s": pack["cached_s"],
+        "pack_load_cached_cpu_s": pack.get("cached_cpu_s") or 0.0,
         "pack_load_cold_s": pack["cold_compile_s"],
     }
+    if "baseline_1w" in m:
+        out["annotate_1w_over_baseline_1w_by_cpu"] = m["baseline_1w"].cpu_s / m["annotate_1w"].cpu_s
+        out["annotate_1w_over_baseline_1w"] = m["annotate_1w"].articles_per_s / m["baseline_1w"].articles_per_s
     if "annotate_repeat" in m:
         out["peak_memory_repeat_over_once"] = m["annotate_repeat"].peak_tree_rss_mb / m["annotate_all"].peak_tree_rss_mb
         out["max_rss_process_repeat_over_once"] = m["annotate_repeat"].max_rss_mb / m["annotate_all"].max_rss_mb
@@ -334,8 +356,9 @@ def print_report(m: dict[str, Measured], pack: dict[str, Any], values: dict[str,
         print(f"{item.name:<34} {item.wall_s:>8.2f} {item.articles_per_s:>11,.1f} {item.characters_per_s:>11,.0f} "
               f"{item.cpu_s:>8.2f} {item.main_cpu_s:>10.2f} {item.peak_tree_rss_mb:>13,.1f} {item.max_rss_mb:>12,.1f}")
     print(f"\npack load: import {pack['import_s']:.3f} s, cold compile {pack['cold_compile_s']:.3f} s, "
-          f"cached {pack['cached_s']:.3f} s")
-    print("\ntargets (issue 4)")
+          f"cached {pack['cached_s']:.3f} s (CPU: cold {pack.get('cold_compile_cpu_s')} s, "
+          f"cached {pack.get('cached_cpu_s')} s)")
+    print("\ntargets (issues 4 and 8)")
     for name, (op, bound) in TARGETS.items():
         if name in values:
             print(f"  {name:<34} {values[name]:>8.3f}  {op} {bound:<4}  {'met' if passed[name] else 'MISSED'}")
@@ -370,6 +393,8 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=10, help="corpus copies for the memory run; 0 skips it")
     parser.add_argument("--profile", type=int, default=0, metavar="N", help="profile the engine on N articles")
     parser.add_argument("--json", type=Path, default=None, help="results file [default: benchmarks/results/…]")
+    parser.add_argument("--baseline", type=Path, default=None, metavar="CHECKOUT",
+                        help="also run `annotate run` (1 worker) from this checkout, e.g. main, with its .venv")
     args = parser.parse_args()
     if not args.corpus.exists():
         raise SystemExit(f"no corpus at {args.corpus}; pass --corpus PATH")
@@ -391,13 +416,17 @@ def main() -> None:
 
         def step(key: str, result: Measured) -> None:
             m[key] = result
-            print(f"  {result.name}: {result.wall_s:.1f} s, {result.articles_per_s:,.1f} articles/s", flush=True)
+            print(f"  {result.name}: {result.wall_s:.1f} s, {result.articles_per_s:,.1f} articles/s, "
+                  f"CPU {result.cpu_s:.1f} s, peak tree {result.peak_tree_rss_mb:,.0f} MB", flush=True)
 
         step("floor_json", measure("floor: read + json.loads", _python("benchmarks/floor.py", str(corpus)),
                                    articles, characters))
         step("floor_readers", measure("floor: annotate.readers", _python("benchmarks/floor.py", str(corpus),
                                                                           "--readers"), articles, characters))
         step("annotate_1w", annotate_run("annotate run, 1 worker", corpus, tmp / "a1", 1, articles, characters))
+        if args.baseline is not None:
+            step("baseline_1w", annotate_run(f"baseline ({args.baseline.name}), 1 worker", corpus, tmp / "b1", 1,
+                                             articles, characters, args.baseline.resolve()))
         step("annotate_all", annotate_run(f"annotate run, {args.workers} workers", corpus, tmp / "aN",
                                           args.workers, articles, characters))
         step("peer_1w", measure("peer (spaCy), 1 worker", _python("benchmarks/peer.py", str(corpus), "--out",

@@ -3,7 +3,8 @@
 A diagnostic for whoever optimises the engine, not part of the benchmark: it wraps the
 stage functions ``annotate.engine`` calls (by their names there) and each rule's
 compiled regex with timers, runs ``annotate.pipeline.annotate_batch`` in this process
-and prints milliseconds per article. If the engine renames a stage, update ``STAGES``.
+and prints milliseconds of CPU per article (CPU time: steadier than the clock when other
+work shares the machine). If the engine renames a stage, update ``STAGES``.
 
     .venv/bin/python benchmarks/stages.py --limit 2000
 """
@@ -31,26 +32,27 @@ CALLS: dict[str, int] = defaultdict(int)
 
 def _timed(name: str, function: Callable[..., Any]) -> Callable[..., Any]:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        started = time.perf_counter()
+        started = time.process_time()
         try:
             return function(*args, **kwargs)
         finally:
-            SECONDS[name] += time.perf_counter() - started
+            SECONDS[name] += time.process_time() - started
             CALLS[name] += 1
     return wrapper
 
 
 class _TimedRegex:
-    """A compiled pattern whose ``match`` and ``finditer`` count their time against a rule."""
+    """A compiled pattern whose ``match``, ``search`` and ``finditer`` count their time against a rule."""
 
     def __init__(self, pattern: Any, key: str):
         self._pattern, self._key = pattern, key
         self.match = _timed(key, pattern.match)
+        self.search = _timed(key, pattern.search)
 
     def finditer(self, *args: Any, **kwargs: Any) -> Iterator[Any]:
-        started = time.perf_counter()
+        started = time.process_time()
         found = list(self._pattern.finditer(*args, **kwargs))
-        SECONDS[self._key] += time.perf_counter() - started
+        SECONDS[self._key] += time.process_time() - started
         CALLS[self._key] += 1
         return iter(found)
 
@@ -76,12 +78,12 @@ def main() -> None:
     for name in STAGES:
         setattr(engine, name, _timed(name, getattr(engine, name)))
 
-    started = time.perf_counter()
+    started = time.process_time()
     rows = pipeline.annotate_batch(articles, pack)
-    batch = time.perf_counter() - started
-    started = time.perf_counter()
+    batch = time.process_time() - started
+    started = time.process_time()
     pipeline.rows_to_tables(rows)
-    arrow = time.perf_counter() - started
+    arrow = time.process_time() - started
 
     n = len(articles)
     chars = sum(len(a["text"]) for a in articles)

@@ -15,16 +15,9 @@ from annotate import pack_cache
 from annotate.engine import annotate_text
 from annotate.pack import load_pack
 from annotate.pack_cache import CacheWarning, write_private
+from tiny_pack import pack_yaml
 
-PACK = (
-    "pack: {name: tiny, version: 0.0.1}\n"
-    "lexicons:\n  say: {form: verb, entries: [قال / يقول]}\n"
-    "macros:\n  subject: '[^\\s]+'\n  that: 'ان [^\\n]+'\n"
-    "rules:\n  - id: say.simple\n    description: a verb, its subject, a that-clause\n"
-    "    pattern: '{cue:@say} {source:subject} {claim:that}'\n"
-    "    examples: [{text: قال الوزير ان الوضع مستقر, cue: قال, source: الوزير}]\n"
-    "    counterexamples: [قال]\n"
-)
+PACK = pack_yaml()
 TEXT = "وقال الوزير ان الوضع مستقر."
 
 

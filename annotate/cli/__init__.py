@@ -2,21 +2,69 @@
 
 Each sub-command lives in its own module, parses its options, calls one library
 function and prints. No matching, scoring or file-format logic lives here.
+
+A sub-command's module is imported only when that command runs (or its help is
+asked for): ``annotate --help`` needs click alone, ``annotate run`` never imports the
+Label Studio SDK or pandas, and only ``annotate spark`` imports pyspark.
 """
 
 from __future__ import annotations
 
+import importlib
+from collections.abc import Iterator
+
 import click
 
-from annotate.cli.eval import eval_
-from annotate.cli.explain import explain
-from annotate.cli.ls import ls
-from annotate.cli.rules import rules
-from annotate.cli.run import run
-from annotate.cli.spark import spark
+# name → (module, attribute, one-line help shown by `annotate --help`)
+_COMMANDS: dict[str, tuple[str, str, str]] = {
+    "run": ("annotate.cli.run", "run", "Find the attributions in INPUT files and write Parquet tables."),
+    "explain": ("annotate.cli.explain", "explain", "Print each attribution found in TEXT, with its rule and spans."),
+    "rules": ("annotate.cli.rules", "rules", "Validate and test rule packs."),
+    "eval": ("annotate.cli.eval", "eval_", "Score PREDICTIONS against a GOLD file."),
+    "ls": ("annotate.cli.ls", "ls", "Review attributions in Label Studio and measure the rules."),
+    "spark": ("annotate.cli.spark", "spark", "Annotate INPUT files on Spark and write partitioned tables."),
+}
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _LazyCommands(dict):  # type: ignore[type-arg]
+    """The group's commands, each imported the first time it is looked up."""
+
+    def _load(self, name: str) -> click.Command:
+        value = dict.__getitem__(self, name)
+        if isinstance(value, tuple):
+            module, attribute, _ = value
+            value = getattr(importlib.import_module(module), attribute)
+            dict.__setitem__(self, name, value)
+        return value
+
+    def __getitem__(self, name: str) -> click.Command:
+        return self._load(name)
+
+    def get(self, name: str, default: object = None) -> click.Command | None:  # type: ignore[override]
+        return self._load(name) if dict.__contains__(self, name) else default  # type: ignore[return-value]
+
+    def values(self) -> Iterator[click.Command]:  # type: ignore[override]
+        return (self._load(name) for name in list(dict.keys(self)))
+
+    def items(self) -> Iterator[tuple[str, click.Command]]:  # type: ignore[override]
+        return ((name, self._load(name)) for name in list(dict.keys(self)))
+
+
+class _LazyGroup(click.Group):
+    """A group whose ``--help`` lists its commands without importing them."""
+
+    def __init__(self, *args: object, **kwargs: object):
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.commands = _LazyCommands(_COMMANDS)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = [(name, _COMMANDS[name][2]) for name in self.list_commands(ctx) if name in _COMMANDS]
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
+
+
+@click.group(cls=_LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="annotate")
 def main() -> None:
     """Find who said what in Arabic news.
@@ -27,5 +75,25 @@ def main() -> None:
     """
 
 
-for _command in (run, explain, rules, eval_, ls, spark):
-    main.add_command(_command)
+# Commands that never use pandas. pyarrow imports it, when it is installed, the first time
+# it converts Python values (to ask whether they are pandas objects): half a second of a
+# one-article run. For these commands, run as a program, pyarrow finds it absent.
+_WITHOUT_PANDAS = frozenset({"run", "explain", "rules"})
+
+
+class _NoPandas:
+    """A meta-path finder under which ``import pandas`` fails as if it were not installed."""
+
+    def find_spec(self, name: str, path: object = None, target: object = None) -> None:
+        if name == "pandas" or name.startswith("pandas."):
+            raise ModuleNotFoundError(f"{name} is not used by this command", name=name)
+        return None
+
+
+def entry() -> None:
+    """The ``annotate`` program (console script and ``python -m annotate``)."""
+    import sys
+
+    if len(sys.argv) > 1 and sys.argv[1] in _WITHOUT_PANDAS and "pandas" not in sys.modules:
+        sys.meta_path.insert(0, _NoPandas())  # type: ignore[arg-type]
+    main()

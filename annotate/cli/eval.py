@@ -62,6 +62,7 @@ def _figures(report: EvalReport) -> Table:
                   str(report.typed_hits))
     table.add_row("type accuracy", "", "", _fmt(report.type_accuracy), "of cue hits")
     table.add_row("kind accuracy", "", "", _fmt(report.kind_accuracy), "of cue hits")
+    table.add_row("unresolved", "", "", str(report.unresolved_hits), "cue hits with no source found")
     if report.unscored_predictions:
         table.caption = f"{report.unscored_predictions} predictions on documents not in the gold file were ignored"
     return table

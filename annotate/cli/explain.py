@@ -22,8 +22,8 @@ from annotate.records import Attribution, DocumentResult
 @click.option("--pack", type=click.Path(exists=True, path_type=Path), help="Rule pack folder (default: rules/).")
 @user_errors
 def explain(text: str | None, file_: Path | None, pack: Path | None) -> None:
-    """Print each attribution found in TEXT, the rule that fired, its spans, and the
-    candidates that lost, with the reason they lost.
+    """Print each attribution found in TEXT, the rule that fired, its spans, the rule
+    that typed its source (kind: …), and the candidates that lost, with the reason they lost.
 
     \b
     Example:
@@ -45,21 +45,33 @@ def _span(start: int | None, end: int | None, text: str | None) -> str:
     return "—" if start is None else escape(f"{text} [{start}:{end}]")
 
 
+def _source(a: Attribution) -> str:
+    if not a.implicit:
+        return _span(a.source_start, a.source_end, a.source_text)
+    if a.antecedent_id is not None:
+        return escape(f"(implicit → #{a.antecedent_id} {a.antecedent_text})")
+    if a.antecedent_text:
+        return escape(f"(implicit → subject {a.antecedent_text})")
+    return "(implicit, unresolved)" if a.source_type == "unresolved" else "(implicit)"
+
+
 def _describe(a: Attribution) -> list[str]:
-    source = (f"(implicit → #{a.antecedent_id} {a.antecedent_text})" if a.implicit and a.antecedent_id is not None
-              else "(implicit, unresolved)" if a.implicit else _span(a.source_start, a.source_end, a.source_text))
     lines = [f"[bold]#{a.attribution_id}[/] rule [cyan]{a.rule_id}[/]  sentence {a.sentence_index}",
              f"  cue     {_span(a.cue_start, a.cue_end, a.cue_text)}",
-             f"  source  {source}  → {a.source_type} / {a.source_kind.value}"]
+             f"  source  {_source(a)}  → {a.source_type} / {a.source_kind.value}"
+             f"  [dim](kind: {escape(a.source_kind_rule)})[/]"]
     if a.source_role:
-        lines.append(f"  role    {a.source_role}")
+        lines.append(f"  role    {escape(a.source_role)}")
     if not a.implicit and a.antecedent_id is not None:
-        lines.append(f"  refers  back to #{a.antecedent_id} ({a.antecedent_text})")
+        lines.append(f"  refers  back to #{a.antecedent_id} ({escape(a.antecedent_text or '')})")
     if a.origin_id is not None:
         lines.append(f"  relays  #{a.origin_id}")
     lines.append(f"  claim   {_span(a.claim_start, a.claim_end, a.claim_text)}")
     reasons = escape("; ".join(a.credibility_reasons))
-    lines.append(f"  grade   {a.credibility_grade} ({a.credibility_score:.2f}): {reasons}")
+    if a.credibility_grade is None or a.credibility_score is None:
+        lines.append(f"  grade   none: {reasons}")
+    else:
+        lines.append(f"  grade   {a.credibility_grade} ({a.credibility_score:.2f}): {reasons}")
     return lines
 
 

@@ -66,6 +66,7 @@ def _print_summary(summary: pipeline.RunSummary) -> None:
         ("failed", f"{summary.failed:,} ({summary.failed_read:,} unreadable, "
                    f"{summary.failed_annotate:,} failed in the engine)"),
         ("attributions", f"{summary.attributions:,}"),
+        ("unresolved", f"{summary.unresolved:,} (implicit sources not found: no type, no grade)"),
         ("time", f"{summary.seconds:,.1f} s, {summary.articles_per_second:,.0f} articles/s, "
                  f"{summary.workers} worker{'s' if summary.workers != 1 else ''}"),
         *(("wrote", str(path)) for path in summary.tables.values()),
@@ -75,6 +76,12 @@ def _print_summary(summary: pipeline.RunSummary) -> None:
         console.print(f"{name:<{width}}  {value}", markup=False)
     if summary.failed:
         console.print(f"{summary.failed:,} article(s) failed: see {summary.errors_path} (file, line, reason)",
+                      markup=False)
+    if summary.stopped_rules:
+        stopped = ", ".join(f"{rule_id} ({count:,} article{'s' if count != 1 else ''})"
+                            for rule_id, count in summary.stopped_rules.items())
+        console.print(f"rules stopped past their time budget: {stopped}; their matches there are missing "
+                      "(warnings column of documents.parquet); find the cause with: annotate rules check",
                       markup=False)
     if summary.dropped_fields:
         console.print("fields first seen after the first lines of a JSONL file were not carried: "

@@ -12,6 +12,22 @@ Re-running a push is always safe, and that is how an interrupted push resumes:
 
 Every prediction is validated (offsets against the text, labels against the config)
 before it is sent; an article whose prediction fails is reported and not imported.
+
+Every prediction sent is also kept in the local prediction store
+(:mod:`annotate.labelstudio.store`), and ``delete_old`` first copies there whatever
+it is about to delete: reviews made from an old rule version stay measurable.
+
+Costs do not grow with the project: the store remembers which doc_ids the project
+holds, so a re-push asks only for tasks newer than the last one seen (and lists
+everything again only when the project's task count says tasks were deleted), and
+``--update`` lists predictions only when the model-version counts say some task
+lacks the new version.
+
+Two pushes that create the same new project at once do not make two projects: after
+creating, the pusher looks again, and when two projects carry the title the older
+one is used by both and the newer, still empty, is deleted. A labeling config that
+differs from the one this toolkit last wrote (a lead customised it in the UI) is
+not overwritten unless asked (``config_policy="replace"``).
 """
 
 from __future__ import annotations
@@ -26,6 +42,7 @@ from label_studio_sdk.label_interface.interface import LabelInterface
 from annotate.errors import AnnotateError, LabelStudioError
 from annotate.labelstudio.client import Studio
 from annotate.labelstudio.config import labeling_config
+from annotate.labelstudio.store import PredictionStore, ProjectCache, config_sha1
 from annotate.labelstudio.tasks import TaskDraft, draft_task, model_version
 from annotate.records import ReadError
 
@@ -45,6 +62,7 @@ class PushResult:
     predictions_added: int = 0
     predictions_deleted: int = 0
     switched_version: bool = False
+    duplicates_removed: int = 0
     invalid: list[tuple[str, list[str]]] = field(default_factory=list)
     read_errors: list[ReadError] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
@@ -55,23 +73,91 @@ class _Pending:
     """Work queued for the next batch; flushed when it reaches the batch size."""
 
     new_tasks: list[TaskDraft] = field(default_factory=list)
-    new_predictions: list[dict[str, Any]] = field(default_factory=list)
+    new_predictions: list[tuple[TaskDraft, dict[str, Any]]] = field(default_factory=list)
 
 
-def ensure_project(studio: Studio, name_or_id: str, label_config: str) -> tuple[int, bool]:
-    """The project's id, creating it (titled ``name_or_id``) when it does not exist.
+CONFIG_POLICIES = ("update", "keep", "replace")
 
-    An existing project whose config differs is brought up to date, so reviewers always
-    get the interface this version of the toolkit reads back.
+
+def _claim_title(studio: Studio, title: str, created: int) -> int:
+    """After creating ``created``: the one project titled ``title`` everyone should use.
+
+    Two pushes may both find no project and both create one. Each then lists the
+    title again; all agree on the oldest (lowest id), and a pusher whose own project
+    lost deletes it (it is still empty: nothing is imported before this check).
     """
+    ids = studio.project_ids(title)
+    winner = min(ids) if ids else created
+    if winner != created:
+        studio.delete_project(created)
+    return winner
+
+
+def ensure_project(studio: Studio, name_or_id: str, label_config: str, *, config_policy: str = "update",
+                   cache: Callable[[int], ProjectCache] | None = None) -> tuple[int, bool, list[str]]:
+    """The project's id, creating it (titled ``name_or_id``) when it does not exist,
+    whether this push created it, and notes for the user.
+
+    An existing project whose config differs is brought up to date when its config
+    is the one this toolkit last wrote there (``update``, the default); a config
+    changed in the UI since is kept and reported, unless ``config_policy`` is
+    ``replace``. ``keep`` never touches it.
+    """
+    notes: list[str] = []
     project_id = studio.find_project(name_or_id)
     if project_id is None:
         if name_or_id.isdigit():
             raise LabelStudioError(f"no project with id {name_or_id}; give a title to create a new project")
-        return studio.create_project(name_or_id, label_config, "Attribution review (annotate)"), True
-    if studio.project(project_id).get("label_config", "").strip() != label_config.strip():
+        created = studio.create_project(name_or_id, label_config, "Attribution review (annotate)")
+        project_id = _claim_title(studio, name_or_id, created)
+        if cache is not None:
+            memo = cache(project_id)
+            memo.config_sha1 = config_sha1(label_config)
+            memo.save()
+        return project_id, project_id == created, notes
+    current = str(studio.project(project_id).get("label_config") or "")
+    if current.strip() == label_config.strip() or config_policy == "keep":
+        return project_id, False, notes
+    memo = cache(project_id) if cache is not None else None
+    ours = memo is not None and memo.config_sha1 == config_sha1(current)
+    if config_policy == "replace" or ours:
         studio.set_label_config(project_id, label_config)
-    return project_id, False
+        if memo is not None:
+            memo.config_sha1 = config_sha1(label_config)
+            memo.save()
+        notes.append("the project's labeling config was " + ("replaced" if not ours else "brought up to date"))
+    else:
+        notes.append("the project's labeling config differs from this toolkit's and was not written here: "
+                     "it was kept (customised in Label Studio?). Pass --replace-config to overwrite it, or "
+                     "--keep-config to silence this note")
+    return project_id, False, notes
+
+
+def _known_tasks(studio: Studio, project_id: int, memo: ProjectCache) -> dict[str, int]:
+    """doc_id → task id of every task in the project, asking only for what is new.
+
+    The cache's tasks plus those with a higher id; when the project's task count then
+    does not match (tasks were deleted, or the cache is from elsewhere) everything is
+    listed again.
+    """
+    count = studio.task_count(project_id)
+    known = dict(memo.tasks)
+    if known and count is not None and count >= len(known):
+        for task in studio.tasks(project_id, after_id=memo.max_id, expected=count - len(known)):
+            known[str(task["data"].get("doc_id"))] = int(task["id"])
+        if len(known) == count:
+            return known
+    return {str(t["data"].get("doc_id")): int(t["id"]) for t in studio.tasks(project_id, expected=count)}
+
+
+def _archive(studio: Studio, project_id: int, versions: list[str], store: PredictionStore) -> None:
+    """Copy every prediction of ``versions`` into the store before they are deleted."""
+    wanted = [p for p in studio.predictions(project_id) if p.get("model_version") in versions]
+    if not wanted:
+        return
+    texts = {int(t["id"]): (str(t["data"].get("doc_id")), str(t["data"].get("text", "")))
+             for t in studio.tasks(project_id)}
+    store.add((texts[int(p["task"])][0], texts[int(p["task"])][1], p) for p in wanted if int(p["task"]) in texts)
 
 
 def push(
@@ -87,13 +173,17 @@ def push(
     delete_old: bool = False,
     batch_size: int = DEFAULT_BATCH,
     progress: Callable[[PushResult], None] | None = None,
+    store: PredictionStore | None = None,
+    config_policy: str = "update",
 ) -> PushResult:
     """Annotate ``inputs`` with the rule pack and import them into ``project``.
 
     ``pack`` may be a pack already compiled with ``load_pack`` (it wins over
     ``pack_path``), so a caller pushing several times compiles once.
     ``progress`` is called after every article and every batch with the running
-    totals. Raises :class:`LabelStudioError` when the server fails mid-way; the message
+    totals. ``store`` keeps what is sent (default: :class:`PredictionStore` in the
+    working folder); ``config_policy`` is ``update``, ``keep`` or ``replace`` (see
+    :func:`ensure_project`). Raises :class:`LabelStudioError` when the server fails mid-way; the message
     says how far the push got, and running it again resumes.
     """
     from annotate.engine import annotate_text  # the engine is heavy; import only when pushing
@@ -103,16 +193,30 @@ def push(
     pack = pack if pack is not None else load_pack(pack_path)
     version = model_version(pack)
     config = labeling_config()
-    interface = LabelInterface(config)
+    store = store if store is not None else PredictionStore()
+    store.ensure_writable()
 
     studio.check()
-    project_id, created = ensure_project(studio, project, config)
-    result = PushResult(project_id=project_id, project_created=created, model_version=version)
 
-    existing = {str(t["data"].get("doc_id")): int(t["id"]) for t in studio.tasks(project_id)}
+    def cache(pid: int) -> ProjectCache:
+        return ProjectCache(store, studio.base_url, pid)
+    project_id, created, notes = ensure_project(studio, project, config, config_policy=config_policy, cache=cache)
+    result = PushResult(project_id=project_id, project_created=created, model_version=version, notes=notes)
+    memo = cache(project_id)
+    project_config = str(studio.project(project_id).get("label_config") or config) if notes else config
+    interface = LabelInterface(project_config)
+
+    existing = _known_tasks(studio, project_id, memo) if not created else {}
+    memo.tasks = dict(existing)
+    memo.save()
+    since_id = max(existing.values(), default=0)
     has_version: set[int] = set()
     if update and existing:
-        has_version = {int(p["task"]) for p in studio.predictions(project_id) if p.get("model_version") == version}
+        if studio.model_versions(project_id).get(version, 0) >= len(existing):
+            has_version = set(existing.values())  # every task has it: no need to list predictions
+        else:
+            has_version = {int(p["task"]) for p in studio.predictions(project_id)
+                           if p.get("model_version") == version}
 
     pending = _Pending()
 
@@ -122,10 +226,14 @@ def push(
                 ids = studio.import_tasks(project_id, [d.as_import() for d in pending.new_tasks])
                 for draft, task_id in zip(pending.new_tasks, ids):
                     existing[draft.doc_id] = task_id
+                    memo.tasks[draft.doc_id] = task_id
+                store.add((d.doc_id, d.data["text"], d.prediction) for d in pending.new_tasks)
+                memo.save()
                 result.tasks_created += len(pending.new_tasks)
                 pending.new_tasks.clear()
             if pending.new_predictions:
-                studio.import_predictions(project_id, pending.new_predictions)
+                studio.import_predictions(project_id, [p for _, p in pending.new_predictions])
+                store.add((d.doc_id, d.data["text"], d.prediction) for d, _ in pending.new_predictions)
                 result.predictions_added += len(pending.new_predictions)
                 pending.new_predictions.clear()
         except LabelStudioError as exc:
@@ -160,18 +268,40 @@ def push(
                 pending.new_tasks.append(draft)
                 queued.add(item.doc_id)
             else:
-                pending.new_predictions.append({"task": task_id, **draft.prediction})
+                pending.new_predictions.append((draft, {"task": task_id, **draft.prediction}))
                 queued.add(item.doc_id)
         if len(pending.new_tasks) + len(pending.new_predictions) >= batch_size:
             flush()
         elif progress:
             progress(result)
     flush()
-    _settle_versions(studio, result, total_tasks=len(existing), delete_old=delete_old)
+    if result.tasks_created:
+        _drop_duplicates(studio, project_id, since_id, existing, result)
+        memo.tasks = dict(existing)
+        memo.save()
+    _settle_versions(studio, result, total_tasks=len(existing), delete_old=delete_old, store=store)
     return result
 
 
-def _settle_versions(studio: Studio, result: PushResult, *, total_tasks: int, delete_old: bool) -> None:
+def _drop_duplicates(studio: Studio, project_id: int, since_id: int, existing: dict[str, int],
+                     result: PushResult) -> None:
+    """Another push into the same project at the same time imports the same articles:
+    keep the oldest task of each doc_id and delete the newer copies, which nobody has
+    reviewed yet. Only tasks created since this push began are looked at."""
+    by_doc: dict[str, list[dict[str, Any]]] = {}
+    for task in studio.tasks(project_id, after_id=since_id):
+        by_doc.setdefault(str(task["data"].get("doc_id")), []).append(task)
+    for doc_id, copies in by_doc.items():
+        copies.sort(key=lambda t: int(t["id"]))
+        existing[doc_id] = int(copies[0]["id"])
+        for extra in copies[1:]:
+            if not extra.get("total_annotations") and not extra.get("drafts"):
+                if studio.delete_task(int(extra["id"])):
+                    result.duplicates_removed += 1
+
+
+def _settle_versions(studio: Studio, result: PushResult, *, total_tasks: int, delete_old: bool,
+                     store: PredictionStore) -> None:
     """Show reviewers the new version once every task has it; optionally drop the old ones.
 
     Label Studio pre-fills the editor with the prediction of the *project's*
@@ -186,10 +316,11 @@ def _settle_versions(studio: Studio, result: PushResult, *, total_tasks: int, de
         if current != result.model_version:
             studio.set_model_version(result.project_id, result.model_version)
             result.switched_version = True
-        if delete_old:
-            for old in versions:
-                if old != result.model_version:
-                    result.predictions_deleted += studio.delete_model_version(result.project_id, old)
+        old_versions = [v for v in versions if v != result.model_version]
+        if delete_old and old_versions:
+            _archive(studio, result.project_id, old_versions, store)  # reviews made from them stay measurable
+            for old in old_versions:
+                result.predictions_deleted += studio.delete_model_version(result.project_id, old)
     elif covered:
         result.notes.append(
             f"{total_tasks - covered} task(s) have only older predictions, so the project still shows "

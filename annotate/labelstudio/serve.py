@@ -33,10 +33,11 @@ class Served:
 
 
 def start(data_dir: Path, port: int = 8080, *, sample: Path | None = SAMPLE, project: str = SAMPLE_PROJECT,
-          progress: Callable[[PushResult], None] | None = None) -> Served:
-    """Start the server and push ``sample`` (skip with ``sample=None``); the caller stops it."""
+          progress: Callable[[PushResult], None] | None = None, wait: float | None = None) -> Served:
+    """Start the server (waiting up to ``wait`` seconds) and push ``sample`` (skip with
+    ``sample=None``); the caller stops it."""
     server = LocalServer(Path(data_dir), port)
-    seconds = server.start()
+    seconds = server.start(wait)
     pushed = None
     try:
         if sample is not None and Path(sample).exists():

@@ -8,8 +8,11 @@ environment that ``LABEL-STUDIO.md`` measured to work unattended, waits for
 
 Why each setting:
 * ``--internal-host 127.0.0.1``: ``--host`` is only a URL prefix; the bind address is this.
-* ``--username/--password/--user-token``: without them ``start`` prompts on stdin
-  (CI hangs), and stray ``USERNAME``/``PASSWORD`` variables would be picked up.
+* the admin login (``LABEL_STUDIO_USERNAME/PASSWORD/USER_TOKEN``): without it ``start``
+  prompts on stdin (CI hangs), and stray ``USERNAME``/``PASSWORD`` variables would be
+  picked up. It goes in the child's environment, never on its command line: anyone on
+  the machine can read a command line (``ps``, ``/proc/PID/cmdline``), while a
+  process's environment is readable only by its owner.
 * ``LABEL_STUDIO_ENABLE_LEGACY_API_TOKEN``: the 40-hex ``--user-token`` works as a
   ``Token`` key; it is stored per organisation when the organisation is created.
 * version check, analytics and Sentry off: no network is needed and none is tried.
@@ -17,6 +20,7 @@ Why each setting:
 
 from __future__ import annotations
 
+import ctypes
 import json
 import os
 import secrets
@@ -70,13 +74,39 @@ class Credentials:
             return cls(**json.loads(path.read_text(encoding="utf-8")))
         creds = cls(email="admin@example.com", password=secrets.token_urlsafe(12), token=secrets.token_hex(20))
         data_dir.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(creds.__dict__), encoding="utf-8")
-        path.chmod(0o600)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)  # never readable by others
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            out.write(json.dumps(creds.__dict__))
         return creds
 
 
-def server_env(data_dir: Path, *, allow_loopback_hooks: bool = False) -> dict[str, str]:
-    """The environment for an unattended, offline-safe server whose data is in ``data_dir``."""
+DEFAULT_WAIT = 600.0
+ENV_WAIT = "ANNOTATE_LS_WAIT"
+
+
+def default_wait() -> float:
+    """Seconds to wait for a starting server: ``$ANNOTATE_LS_WAIT`` or 600 (a first start
+    migrates the database: ~30 s on an idle machine, minutes on a loaded one)."""
+    try:
+        return float(os.environ.get(ENV_WAIT, DEFAULT_WAIT))
+    except ValueError:
+        raise LabelStudioError(f"{ENV_WAIT} must be a number of seconds, not {os.environ[ENV_WAIT]!r}") from None
+
+
+def _die_with_parent() -> None:
+    """In the child, before exec: ask Linux to SIGTERM it when its parent dies, so a
+    killed ``annotate`` never leaves Label Studio holding the port (no-op elsewhere)."""
+    try:
+        libc = ctypes.CDLL("libc.so.6", use_errno=True)
+        libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
+def server_env(data_dir: Path, *, allow_loopback_hooks: bool = False,
+               credentials: Credentials | None = None) -> dict[str, str]:
+    """The environment for an unattended, offline-safe server whose data is in ``data_dir``;
+    with ``credentials``, the admin login it creates on first start."""
     env = {k: v for k, v in os.environ.items()
            if k not in {"USERNAME", "PASSWORD", "USER_TOKEN", "LABEL_STUDIO_USERNAME",
                         "LABEL_STUDIO_PASSWORD", "LABEL_STUDIO_USER_TOKEN"}}
@@ -91,6 +121,9 @@ def server_env(data_dir: Path, *, allow_loopback_hooks: bool = False) -> dict[st
     })
     if allow_loopback_hooks:
         env.update({"SSRF_PROTECTION_ENABLED": "false", "ML_BLOCK_LOCAL_IP": "false"})
+    if credentials is not None:
+        env.update({"LABEL_STUDIO_USERNAME": credentials.email, "LABEL_STUDIO_PASSWORD": credentials.password,
+                    "LABEL_STUDIO_USER_TOKEN": credentials.token})
     return env
 
 
@@ -121,8 +154,10 @@ class LocalServer:
         except (urllib.error.URLError, OSError):
             return False
 
-    def start(self, timeout: float = 180.0) -> float:
-        """Start the server and wait until it answers; returns the seconds it took."""
+    def start(self, timeout: float | None = None) -> float:
+        """Start the server and wait until it answers (``timeout`` seconds, default
+        :func:`default_wait`); returns the seconds it took."""
+        timeout = default_wait() if timeout is None else timeout
         if self.binary is None:
             raise LabelStudioError(
                 "Label Studio is not installed: python -m venv .venv-ls && "
@@ -133,24 +168,29 @@ class LocalServer:
             raise LabelStudioError(f"something already answers on {self.url}; choose another --port")
         self.data_dir.mkdir(parents=True, exist_ok=True)
         creds = self.credentials
-        cmd = [str(self.binary), "start", "--no-browser", "--internal-host", "127.0.0.1",
-               "--port", str(self.port), "--username", creds.email, "--password", creds.password,
-               "--user-token", creds.token]
+        cmd = [str(self.binary), "start", "--no-browser", "--internal-host", "127.0.0.1", "--port", str(self.port)]
         began = time.monotonic()
         log = open(self.log_path, "ab")  # noqa: SIM115 - kept open for the child's lifetime
-        self.process = subprocess.Popen(cmd, env=server_env(self.data_dir), stdout=log, stderr=subprocess.STDOUT,
-                                        stdin=subprocess.DEVNULL, start_new_session=True)
+        self.process = subprocess.Popen(cmd, env=server_env(self.data_dir, credentials=creds), stdout=log,
+                                        stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                        start_new_session=True, preexec_fn=_die_with_parent)
         log.close()
-        while time.monotonic() - began < timeout:
-            if self.process.poll() is not None:
-                raise LabelStudioError(
-                    f"Label Studio exited with code {self.process.returncode} while starting; see {self.log_path}"
-                )
-            if self.healthy() and self._api_ready():
-                return time.monotonic() - began
-            time.sleep(0.5)
+        try:
+            while time.monotonic() - began < timeout:
+                if self.process.poll() is not None:
+                    raise LabelStudioError(
+                        f"Label Studio exited with code {self.process.returncode} while starting; see {self.log_path}"
+                    )
+                if self.healthy() and self._api_ready():
+                    return time.monotonic() - began
+                time.sleep(0.5)
+        except BaseException:  # Ctrl-C or SIGTERM while waiting: leave nothing running
+            self.stop()
+            raise
         self.stop()
-        raise LabelStudioError(f"Label Studio did not answer on {self.url} within {timeout:.0f} s; see {self.log_path}")
+        raise LabelStudioError(
+            f"Label Studio did not answer on {self.url} within {timeout:.0f} s; see {self.log_path}. "
+            f"On a loaded machine wait longer: --wait SECONDS or {ENV_WAIT}")
 
     def _api_ready(self) -> bool:
         """``/health`` comes up a moment before the API accepts the token."""

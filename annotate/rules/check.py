@@ -16,13 +16,16 @@ from dataclasses import dataclass, field
 
 import regex
 
+from annotate import contract
 from annotate.engine import annotate_text
 from annotate.errors import RuleProblem
 from annotate.normalise import normalise, normalise_term
 from annotate.pack import CompiledPack, CompiledRule
+from annotate.rules.adversarial import fallbacks, screen
 from annotate.records import Attribution, type_of_kind
-from annotate.rules.compiler import CompiledLexicon
+from annotate.rules.compiler import CompiledLexicon, lexicons_of
 from annotate.rules.function_words import FUNCTION_WORDS
+from annotate.rules.generate import generated_macros
 from annotate.rules.inflect import EntryError, expand_entry
 from annotate.rules.schema import LexiconEntry, LexiconExample, RuleExample
 from annotate.sources import classify
@@ -98,8 +101,11 @@ def lint_pattern(pattern: str) -> list[str]:
 
 def check_pack(pack: CompiledPack) -> CheckReport:
     """Run every example and counterexample of the pack (rules, lexicons, source kinds,
-    furniture), lint its patterns and report lexicon entries spelt like other words."""
+    furniture), lint its patterns and report lexicon entries spelt like other words; time
+    every pattern on adversarial inputs; name the rules that fall back to ``regex``."""
     report = CheckReport()
+    report.warnings.extend(fallbacks(pack))
+    report.failures.extend(screen(pack))
     for rule in pack.rules:
         where = rule.where
         for message in lint_pattern(rule.spec.pattern):
@@ -144,7 +150,26 @@ def check_pack(pack: CompiledPack) -> CheckReport:
             if furniture.regex.fullmatch(normalise(line).text):
                 report.failures.append(RuleProblem(where.file, where.counterexample(index), furniture.id,
                                                    f"counterexample line {line!r} is matched"))
+    report.warnings.extend(_unread(pack))
     return report
+
+
+def _unread(pack: CompiledPack) -> list[RuleProblem]:
+    """Lexicons and tags nothing reads (annotate.contract), and a pack that shapes no source."""
+    templates = ([r.spec.full_pattern for r in pack.rules] + [k.spec.match for k in pack.kind_rules]
+                 + [f.spec.line for f in pack.furniture])
+    referenced = set().union(*(lexicons_of(t, pack.expander) for t in templates))
+    if pack.root.is_dir():  # lexicons a generated macro is made from are read by `annotate rules generate`
+        referenced.update(name for macro in generated_macros(pack.root) for name in macro.lexicons)
+    found = [RuleProblem(str(pack.root), None, name, "lexicon read by nothing: no rule, source kind, furniture "
+                         "rule or engine step uses it; use it or remove it")
+             for name in contract.unused_lexicons(pack.lexicons, referenced, pack.credibility.hedges)]
+    found += [RuleProblem(str(pack.root), None, None, f"tag read by nothing: {where}")
+              for where in contract.unread_tags({n: lex.tags for n, lex in pack.lexicons.items()})]
+    if not set(pack.lexicons) & contract.read_by_name():
+        found.append(RuleProblem(str(pack.root), None, None, "the pack has none of the lexicons the engine reads "
+                                 "by name (annotate/contract.py): titles are not told from names"))
+    return found
 
 
 def cue_lexicon_names(pack: CompiledPack) -> set[str]:

@@ -45,6 +45,9 @@ class CompiledLexicon:
     tags: dict[str, str]
     glued: str  # pattern source without the leading word boundary and prefixes: ل@media_heads
     matcher: re.Pattern[str]  # the lexicon alone, compiled: a form as a whole word
+    # the first word of every form, when every form opens with a letter (else None): a text
+    # none of whose words is one of these, with or without a prefix, holds no form
+    first_words: frozenset[str] | None = None
 
     def lookup(self, word: str) -> Form | None:
         """The form a matched (normalised) word is, with or without its prefix."""
@@ -237,7 +240,21 @@ def compile_lexicon(name: str, source: PackSource, problems: list[RuleProblem],
     return CompiledLexicon(
         name=name, forms={f.text: f for f in forms}, prefixes=prefixes, pattern=pattern, tags=dict(lexicon.tags),
         glued=body, matcher=compile_re(to_std_re(pattern + r"(?!\p{L})") or "(?!)"),
+        first_words=_first_words(texts),
     )
+
+
+_LETTERS = re.compile(LETTER + "+")
+
+
+def _first_words(texts: Iterable[str]) -> frozenset[str] | None:
+    words = set()
+    for text in texts:
+        m = _LETTERS.match(text)
+        if m is None:
+            return None
+        words.add(m.group())
+    return frozenset(words)
 
 
 def trie_pattern(words: Iterable[str]) -> str:

@@ -79,7 +79,7 @@ def ls_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
         shutil.copytree(TEMPLATE, data)
     server = LocalServer(data, _free_port(), binary=binary)
     try:
-        seconds = server.start()
+        seconds = server.start()  # waits up to $ANNOTATE_LS_WAIT (600 s): the machine may be busy
         print(f"\nLabel Studio started in {seconds:.1f} s at {server.url} "
               f"({'fresh data folder' if fresh else 'copy of ' + str(TEMPLATE)})")
         if fresh:
@@ -87,6 +87,23 @@ def ls_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
         yield LiveServer(server, seconds)
     finally:
         server.stop()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def prediction_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """Pushes in tests keep their predictions in a temporary store, not in the repo."""
+    import os
+
+    from annotate.labelstudio.store import ENV_STORE
+
+    path = tmp_path_factory.mktemp("ls-store")
+    old = os.environ.get(ENV_STORE)
+    os.environ[ENV_STORE] = str(path)
+    yield path
+    if old is None:
+        os.environ.pop(ENV_STORE, None)
+    else:
+        os.environ[ENV_STORE] = old
 
 
 @pytest.fixture(scope="session")

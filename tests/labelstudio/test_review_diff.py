@@ -18,9 +18,12 @@ from annotate.labelstudio.tasks import build_prediction
 def _review(prediction: dict[str, Any], text: str) -> list[dict[str, Any]]:
     """A reviewer flips Pascal Confavreux to anonymous and adds a missed attribution."""
     result = copy.deepcopy(prediction["result"])
+    flipped = next(i["id"] for i in result if i.get("type") == "labels" and i["value"]["text"] == "باسكال كونفافرو")
     for item in result:
-        if item.get("type") == "labels" and item["value"]["text"] == "باسكال كونفافرو":
+        if item.get("id") == flipped and item.get("type") == "labels":
             item["value"]["labels"] = [cfg.SOURCE_ANONYMOUS]
+        if item.get("id") == flipped and item.get("from_name") == cfg.KIND:
+            item["value"]["choices"] = ["unnamed_source"]  # the kind follows the label
     cue = text.index("وصل")
     src_start = text.index("وفد قيادي")
     src_end = src_start + len("وفد قيادي")
@@ -44,7 +47,9 @@ def _frames() -> tuple[pl.DataFrame, pl.DataFrame]:
     task = {"id": 1, "data": {"text": text, "doc_id": "seed", "outlet": "x"}, "predictions": [prediction],
             "annotations": [{"id": 3, "completed_by": 5, "lead_time": 12.5, "parent_prediction": 7,
                              "result": _review(prediction, text)}]}
-    return reviewed_frames([task], {5: "reviewer@example.com"}, "v1")
+    frames = reviewed_frames([task], {5: "reviewer@example.com"}, "v1")
+    assert frames.errors.height == 0, frames.errors.to_dicts()
+    return frames.attributions, frames.regions
 
 
 def test_review_rows_say_kept_changed_added() -> None:
