@@ -8,7 +8,7 @@ from pathlib import Path
 from annotate.pack import CompiledPack, load_pack
 from annotate.rules.check import check_pack, lexicon_collisions, unproven_homographs
 
-from tiny_packs import COLON_RULE
+from tiny_pack import COLON_RULE
 
 REPO = Path(__file__).resolve().parent.parent
 PACK_YAML = "pack:\n  name: tiny\n  version: 0.0.1\n"

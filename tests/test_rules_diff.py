@@ -17,7 +17,7 @@ from annotate.pack import CompiledPack, load_pack
 from annotate.readers import Article
 from annotate.rules.diff import diff_packs, read_sample
 
-from tiny_packs import COLON_RULE
+from tiny_pack import COLON_RULE
 
 REPO = Path(__file__).resolve().parent.parent
 PACK = """\
