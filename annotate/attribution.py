@@ -50,6 +50,8 @@ class Draft:
 
 def assemble(text: str, sentences: list[Offsets], kept: list[Candidate], pack: CompiledPack) -> list[Draft]:
     drafts = [_draft(text, sentences, cand, pack) for cand in kept]
+    # a source phrase trimmed to nothing (``نقلا عن-``) is no source: the match is not an attribution
+    drafts = [d for d in drafts if d.source is None or d.source.start < d.source.end]
     _link_chains(drafts)
     _trim_claims(text, drafts)
     _resolve_references(text, sentences, drafts, pack)

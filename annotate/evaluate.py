@@ -36,6 +36,7 @@ import pyarrow.parquet as pq
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from annotate.errors import InputError
+from annotate.outfolder import check_run
 from annotate.records import SourceKind, SourceType
 
 CLITICS = "وف"
@@ -353,6 +354,8 @@ def load_gold(path: Path) -> list[GoldDocument]:
 
 def load_predictions(path: Path) -> dict[str, list[Predicted]]:
     """Read ``attributions.parquet`` (or the run folder holding it), grouped by document."""
+    if path.is_dir():
+        check_run(path, required=False)  # never score a folder that mixes the tables of two runs
     file = path / "attributions.parquet" if path.is_dir() else path
     if not file.is_file():
         raise InputError(f"{file}: no predictions here; give an attributions.parquet file "

@@ -1,23 +1,31 @@
-"""Parquet tables, written as they are produced and replaced atomically.
+"""Parquet tables, written as they are produced and committed together.
 
 ``attributions.parquet``, ``documents.parquet`` and ``errors.parquet`` are streamed in
 row groups with ``pyarrow.parquet.ParquetWriter``: the writer never holds more than one
 row group, however large the corpus. Each table is written to a hidden temporary file
-in the output folder and moved into place with ``os.replace`` only when the whole run
-succeeded, so a crash leaves the previous tables (or none), never half a file.
+in the output folder and moved into place only when the whole run succeeded, so a
+crash leaves the previous tables (or none), never half a file; the three are committed
+as a set under a lock on the folder (:mod:`annotate.outfolder`).
 
 Column schemas are derived from the pydantic models in :mod:`annotate.records` by
 :func:`model_schema` (one field, one column), so Python, Parquet and the JSON files in
 ``schemas/tables/`` always agree. Carried input fields (outlet, url, date, …) follow as
-string columns; a name that clashes with a model field gets the prefix ``input_``.
+string columns; a name that clashes with a column of any table gets the prefix
+``input_`` (and a number if that is taken too), the same in every table.
+
+Every string is checked before it is written: one that Parquet cannot store (a lone
+surrogate, from a broken ``\\u`` escape or a file name that is not UTF-8) is written with
+that character escaped (``\\ud800``) instead of failing the run.
 """
 
 from __future__ import annotations
 
 import enum
+import functools
 import json
 import os
 import sys
+import uuid
 import types
 import typing
 from collections.abc import Callable, Iterable, Mapping
@@ -28,6 +36,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from pydantic import BaseModel
 
+from annotate import outfolder
 from annotate.errors import ExportError
 from annotate.records import Attribution, DocumentProfile, ReadError
 
@@ -86,16 +95,62 @@ def model_schema(model: type[BaseModel], carried: Iterable[str] = ()) -> pa.Sche
     return pa.schema(fields)
 
 
-def carried_columns(model: type[BaseModel], carried: Iterable[str]) -> list[str]:
-    """Column names for carried fields: as given, or ``input_<name>`` on a clash."""
-    taken = set(model.model_fields)
-    return [f"input_{name}" if name in taken else name for name in carried]
+def carried_columns(model: type[BaseModel] | None, carried: Iterable[str]) -> list[str]:
+    """Column names for carried fields, the same in every table whatever ``model`` is.
+
+    A name is kept unless it clashes with a column of a table that carries fields; then
+    it becomes ``input_<name>``, or ``input_<name>_2`` … if that is a column or a carried
+    field too. Names are made writable (:func:`safe_text`) first.
+    """
+    return list(_carried_columns(tuple(carried)))
+
+
+@functools.lru_cache(maxsize=64)
+def _carried_columns(carried: tuple[str, ...]) -> tuple[str, ...]:
+    names = [safe_text(name) for name in carried]
+    taken = {field for table_model, carries in TABLES.values() if carries for field in table_model.model_fields}
+    used = taken | set(names)
+    columns = []
+    for name in names:
+        if name not in taken:
+            columns.append(name)
+            continue
+        column, number = f"input_{name}", 2
+        while column in used:
+            column, number = f"input_{name}_{number}", number + 1
+        used.add(column)
+        columns.append(column)
+    return tuple(columns)
+
+
+def safe_text(value: str) -> str:
+    """``value``, with any lone surrogate written as its ``\\udXXX`` escape so Parquet can store it."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return value.encode("utf-8", errors="backslashreplace").decode("utf-8")
+    return value
+
+
+def _safe_value(value: Any) -> Any:
+    if isinstance(value, str):
+        return safe_text(value)
+    if isinstance(value, list):
+        return [_safe_value(v) for v in value]
+    return value
+
+
+def safe_row(row: Mapping[str, Any]) -> dict[str, Any]:
+    """A row with every string made writable (see :func:`safe_text`)."""
+    return {key: _safe_value(value) for key, value in row.items()}
 
 
 def model_row(record: BaseModel, carried: Iterable[str] = (), meta: Mapping[str, str | None] | None = None
               ) -> dict[str, Any]:
     """A record as one table row: enums as their values, carried fields as strings or null."""
     row = record.model_dump(mode="json")
+    if isinstance(record, ReadError):  # an error row describes bad input: it must always be writable
+        row = safe_row(row)
     meta = meta or {}
     for name, column in zip(carried, carried_columns(type(record), carried)):
         row[column] = meta.get(name)
@@ -103,17 +158,27 @@ def model_row(record: BaseModel, carried: Iterable[str] = (), meta: Mapping[str,
 
 
 class TableWriter:
-    """Stream rows into one Parquet file in row groups; make it appear only on ``commit``."""
+    """Stream rows into one Parquet file in row groups; make it appear only on ``commit``.
 
-    def __init__(self, path: Path, schema: pa.Schema, rows_per_group: int = ROWS_PER_GROUP):
+    The temporary file is created with ``O_EXCL | O_NOFOLLOW`` (a planted link cannot
+    redirect it) and flushed to disk before it is renamed. ``run_id`` goes into the
+    file's metadata so readers can tell which run a table belongs to.
+    """
+
+    def __init__(self, path: Path, schema: pa.Schema, rows_per_group: int = ROWS_PER_GROUP,
+                 run_id: str | None = None):
         self.path = path
         self.schema = schema
         self.rows_per_group = rows_per_group
         self.rows_written = 0
         self._buffer: list[dict[str, Any]] = []
-        self._temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        self._temp = path.with_name(outfolder.temp_name(path.name))
+        file_schema = schema if run_id is None else schema.with_metadata(
+            {**(schema.metadata or {}), outfolder.RUN_ID_KEY: run_id.encode()})
         try:
-            self._writer: pq.ParquetWriter | None = pq.ParquetWriter(self._temp, schema)
+            fd = os.open(self._temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o644)
+            self._sink: Any = os.fdopen(fd, "wb")
+            self._writer: pq.ParquetWriter | None = pq.ParquetWriter(self._sink, file_schema)
         except OSError as exc:
             raise ExportError(f"{path}: cannot write ({exc}); check the output folder is writable") from exc
 
@@ -132,8 +197,11 @@ class TableWriter:
             return
         try:
             batch = pa.Table.from_pylist(self._buffer, schema=self.schema)
-        except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
-            raise ExportError(f"{self.path}: a row does not fit the table schema ({exc})") from exc
+        except (pa.ArrowInvalid, pa.ArrowTypeError, UnicodeEncodeError):
+            try:  # a string Parquet cannot store (a lone surrogate): write it escaped
+                batch = pa.Table.from_pylist([safe_row(r) for r in self._buffer], schema=self.schema)
+            except (pa.ArrowInvalid, pa.ArrowTypeError, UnicodeEncodeError) as exc:
+                raise ExportError(f"{self.path}: a row does not fit the table schema ({exc})") from exc
         self._buffer = []
         self._write_batch(batch)
 
@@ -145,34 +213,50 @@ class TableWriter:
             raise ExportError(f"{self.path}: writing failed ({exc}); is the disk full?") from exc
         self.rows_written += table.num_rows
 
-    def commit(self, transform: Callable[[pa.Table], pa.Table] | None = None) -> Path:
-        """Finish the file and move it into place, replacing any older table.
-
-        ``transform``, when given, is applied to every row group on a last pass before
-        the move (the run-wide ``source_key`` merge), one row group in memory at a time.
-        """
+    def finish(self) -> Path:
+        """Close the temporary file and flush it to disk; :meth:`replace` then moves it into place."""
         self._flush()
-        assert self._writer is not None, "commit after commit or abort"
+        assert self._writer is not None, "finish after finish or abort"
         try:
             self._writer.close()
             self._writer = None
-            if transform is not None:
-                self._rewrite(transform)
+            self._sink.flush()
+            os.fsync(self._sink.fileno())
+            self._sink.close()
+        except OSError as exc:
+            self.abort()
+            raise ExportError(f"{self.path}: could not be completed ({exc}); is the disk full?") from exc
+        return self._temp
+
+    def replace(self) -> Path:
+        try:
             os.replace(self._temp, self.path)
         except OSError as exc:
             self.abort()
-            raise ExportError(f"{self.path}: could not be completed ({exc})") from exc
+            raise ExportError(f"{self.path}: could not be moved into place ({exc})") from exc
         return self.path
 
-    def _rewrite(self, transform: Callable[[pa.Table], pa.Table]) -> None:
+    def commit(self) -> Path:
+        """Finish the file and move it into place, replacing any older table."""
+        self.finish()
+        return self.replace()
+
+    def rewrite(self, transform: Callable[[pa.Table], pa.Table]) -> None:
+        """After :meth:`finish`: pass every row group through ``transform`` (the run-wide
+        ``source_key`` merge), one row group in memory at a time, before :meth:`replace`."""
         rewritten = self._temp.with_name(self._temp.name + ".2")
         try:
             source = pq.ParquetFile(self._temp)
-            schema = source.schema_arrow  # with the file's own metadata
+            schema = source.schema_arrow  # with the file's own metadata (run id …)
             with pq.ParquetWriter(rewritten, schema) as writer:
                 for group in range(source.num_row_groups):
                     writer.write_table(transform(source.read_row_group(group)).cast(schema))
+            with rewritten.open("rb") as handle:
+                os.fsync(handle.fileno())
             os.replace(rewritten, self._temp)
+        except OSError as exc:
+            self.abort()
+            raise ExportError(f"{self.path}: could not be rewritten ({exc}); is the disk full?") from exc
         finally:
             rewritten.unlink(missing_ok=True)
 
@@ -184,6 +268,8 @@ class TableWriter:
             except OSError:
                 pass  # the temporary file is removed below either way
             self._writer = None
+        if not self._sink.closed:
+            self._sink.close()
         self._buffer = []
         self._temp.unlink(missing_ok=True)
 
@@ -191,42 +277,78 @@ class TableWriter:
 class RunWriter:
     """The three tables of one run, committed together at the end or not at all.
 
-    Use as a context manager: leaving the block with an exception aborts every table.
+    Opening it locks the output folder against another run (``ExportError`` naming the
+    holder) and removes temporary files a killed run left there (``stale_removed``).
+    Use as a context manager: leaving the block with an exception aborts every table;
+    either way the lock is released.
     """
 
-    def __init__(self, out_dir: Path, carried: Iterable[str] = (), rows_per_group: int = ROWS_PER_GROUP):
+    def __init__(self, out_dir: Path, carried: Iterable[str] = (), rows_per_group: int = ROWS_PER_GROUP,
+                 manifest: Mapping[str, Any] | None = None):
         self.out_dir = Path(out_dir)
         self.carried = list(carried)
+        self.run_id = uuid.uuid4().hex
+        self.manifest_extra = dict(manifest or {})
         try:
             self.out_dir.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise ExportError(f"{self.out_dir}: cannot create the output folder ({exc})") from exc
+        self.lock = outfolder.FolderLock(self.out_dir)
+        self.lock.acquire()
         self.tables: dict[str, TableWriter] = {}
         try:
+            self.stale_removed = self._remove_stale()
             for name, (model, carries) in TABLES.items():
                 schema = model_schema(model, self.carried if carries else ())
-                self.tables[name] = TableWriter(self.out_dir / f"{name}.parquet", schema, rows_per_group)
+                self.tables[name] = TableWriter(self.out_dir / f"{name}.parquet", schema, rows_per_group, self.run_id)
         except BaseException:
             self.abort()
             raise
+
+    def _remove_stale(self) -> list[str]:
+        """Temporary files of killed runs: this run holds the lock, so no live run owns them."""
+        removed = []
+        names = [f"{n}.parquet" for n in TABLES] + [outfolder.MANIFEST_NAME, outfolder.LOCK_NAME]
+        for path in outfolder.stale_temps(self.out_dir, names):
+            try:
+                path.unlink()
+                removed.append(path.name)
+            except OSError:
+                pass  # not ours to remove after all (permissions): it does no harm
+        return removed
 
     def write_rows(self, table: str, rows: Iterable[Mapping[str, Any]]) -> None:
         self.tables[table].write(rows)
 
     def commit(self, transforms: Mapping[str, Callable[[pa.Table], pa.Table]] | None = None) -> dict[str, Path]:
-        transforms = transforms or {}
-        return {name: writer.commit(transforms.get(name)) for name, writer in self.tables.items()}
+        """Finish every table, then swap the set in and write ``manifest.json`` (see :mod:`annotate.outfolder`)."""
+        try:
+            for name, writer in self.tables.items():
+                writer.finish()
+                if transforms and name in transforms:
+                    writer.rewrite(transforms[name])
+            outfolder.remove_manifest(self.out_dir)
+            paths = {name: writer.replace() for name, writer in self.tables.items()}
+            outfolder.fsync_folder(self.out_dir)
+            counts = {name: (paths[name], writer.rows_written) for name, writer in self.tables.items()}
+            outfolder.write_manifest(self.out_dir, self.run_id, counts, self.manifest_extra)
+        except BaseException:
+            self.abort()
+            raise
+        self.lock.release()
+        return paths
 
     def abort(self) -> None:
         for writer in self.tables.values():
             writer.abort()
+        self.lock.release()
 
     def __enter__(self) -> RunWriter:
         return self
 
     def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
-        if exc_type is not None:
-            self.abort()
+        """Leaving without a commit (an exception, or none called) drops the temporary files."""
+        self.abort()  # after a commit there is nothing left to drop: this only releases the lock
 
 
 def table_json_schema(name: str) -> dict[str, Any]:
@@ -240,7 +362,8 @@ def table_json_schema(name: str) -> dict[str, Any]:
     schema["title"] = f"{name}.parquet"
     schema["description"] = TABLE_DESCRIPTIONS[name] + (
         " Carried input fields (outlet, url, date, …) follow as nullable string columns;"
-        " a name that clashes with a column here gets the prefix input_." if carries else ""
+        " a name that clashes with a column of attributions or documents gets the prefix input_"
+        " (input_<name>_2 … if that is taken too), the same in both tables." if carries else ""
     )
     schema["additionalProperties"] = {"type": ["string", "null"]} if carries else False
     return schema

@@ -13,14 +13,23 @@ The work is split in two so that other runners can reuse it:
 
 An article whose annotation raises becomes a ``ReadError`` with ``stage="annotate"``
 and the run goes on; the tables appear only if the whole run completes.
+
+A worker process that dies (killed, out of memory) does not end the run: the chunks it
+and its siblings held are annotated again, one at a time, in a fresh pool; a chunk that
+kills a worker again is retried article by article, and only an article that kills a
+worker on its own becomes an error row. Workers die with the main process (Linux:
+``PR_SET_PDEATHSIG``), so a killed run leaves no workers behind. Articles longer than
+:data:`annotate.pieces.PIECE_CHARS` are annotated in pieces (see :mod:`annotate.pieces`).
 """
 
 from __future__ import annotations
 
+import ctypes
 import gc
-
 import itertools
 import os
+import signal
+import sys
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -34,13 +43,14 @@ import pyarrow as pa
 from pydantic import BaseModel
 
 from annotate.budget import stopped_rules
-from annotate.errors import AnnotateError
+from annotate.errors import AnnotateError, RulePackError, RuleProblem
 from annotate.export import TABLES, RunWriter, model_row, model_schema
+from annotate.pieces import annotate_in_pieces
 from annotate.profile import profile_document
 from annotate.readers import Article, carried_fields, iter_articles, resolve_inputs
 from annotate.records import DocumentResult, ReadError
 from annotate.run_keys import RunKeys
-from annotate.runs import write_manifest
+from annotate.runs import run_note
 
 if TYPE_CHECKING:
     from annotate.aliases import Aliases
@@ -69,6 +79,8 @@ class RunSummary(BaseModel):
     out_dir: str
     tables: dict[str, str]
     dropped_fields: list[str]  # input fields first seen too late to get a column
+    worker_deaths: int = 0  # worker processes that died; their articles were annotated again
+    stale_removed: list[str] = []  # temporary files of a killed run, removed from the output folder
     stopped_rules: dict[str, int] = {}  # rule id → articles where it ran past its time budget
 
     @property
@@ -89,6 +101,15 @@ class BatchRows:
     errors: list[dict[str, Any]] = field(default_factory=list)
     annotated: int = 0
     stopped_rules: dict[str, int] = field(default_factory=dict)  # rule id → articles it was stopped on
+
+    def extend(self, other: BatchRows) -> None:
+        """Add another batch's rows and counts (a chunk rebuilt article by article)."""
+        self.attributions.extend(other.attributions)
+        self.documents.extend(other.documents)
+        self.errors.extend(other.errors)
+        self.annotated += other.annotated
+        for rule_id, count in other.stopped_rules.items():
+            self.stopped_rules[rule_id] = self.stopped_rules.get(rule_id, 0) + count
 
 
 def pack_version_of(pack: Any) -> str:
@@ -113,6 +134,7 @@ def annotate_batch(
     Each article is a mapping with ``doc_id`` and ``text`` and optionally ``meta``
     (carried fields), ``file`` and ``line`` (where it was read, for error rows). Pure:
     touches no files, so it runs the same in a local worker, a Spark task or a Ray actor.
+    A very long text is annotated in pieces (:func:`annotate.pieces.annotate_in_pieces`).
     """
     annotate = annotator or _engine_annotate
     version = pack_version_of(pack)
@@ -121,7 +143,7 @@ def annotate_batch(
         meta = raw.get("meta") or {}
         doc_id = str(raw["doc_id"])
         try:
-            result = annotate(raw["text"], pack, doc_id)
+            result = annotate_in_pieces(raw["text"], pack, doc_id, annotate)
             profile = profile_document(result, version)
         except Exception as exc:  # recorded with its cause, and the run goes on
             error = ReadError(file=str(raw.get("file") or ""), line=raw.get("line"), doc_id=doc_id,
@@ -167,6 +189,30 @@ def _init_worker(pack_source: Any, carried: list[str], annotator: Annotator | No
     gc.freeze()
 
 
+PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
+
+
+def _die_with_parent(parent: int) -> None:
+    """Ask the kernel to kill this worker when the main process dies, even by ``kill -9``.
+
+    Elsewhere than Linux, or if ``prctl`` is unavailable, the pool's own checks remain
+    (a worker notices a dead parent at its next task). The ``getppid`` check covers a
+    parent that died before the request was made.
+    """
+    if sys.platform.startswith("linux"):
+        try:
+            ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        except (OSError, AttributeError):
+            pass
+    if os.getppid() != parent:
+        os._exit(1)
+
+
+def _init_pool_worker(parent: int, *initargs: Any) -> None:
+    _die_with_parent(parent)
+    _init_worker(*initargs)
+
+
 def _work(articles: list[dict[str, Any]]) -> BatchRows:
     return annotate_batch(articles, _WORKER["pack"], _WORKER["carried"], _WORKER["annotator"])
 
@@ -186,8 +232,25 @@ def _load_pack(pack: CompiledPack | str | Path | None) -> CompiledPack:
     if pack is None or isinstance(pack, (str, Path)):
         from annotate.pack import load_pack
 
-        return load_pack(None if pack is None else Path(pack))
+        pack = load_pack(None if pack is None else Path(pack))
+    refuse_empty_matches(pack)
     return pack
+
+
+def refuse_empty_matches(pack: Any) -> None:
+    """Raise ``RulePackError`` for a rule whose pattern matches the empty string, as ``rules check`` does.
+
+    Such a rule fires everywhere with an empty cue: a run would report thousands of
+    attributions of nothing, so it is refused before any work.
+    """
+    problems = [
+        RuleProblem(rule.where.file, rule.where.line, rule.id,
+                    "pattern matches the empty string: every position would be a cue; make the cue required")
+        for rule in getattr(pack, "rules", ())
+        if rule.regex.match("") is not None
+    ]
+    if problems:
+        raise RulePackError(problems)
 
 
 def run(
@@ -228,7 +291,8 @@ def run(
     # a small input is not worth starting workers that each compile the pack again
     head = list(itertools.islice(chunks, SMALL_RUN_CHUNKS + 1))
     inline = count == 1 or len(head) <= SMALL_RUN_CHUNKS
-    with RunWriter(Path(out_dir), carried) as writer:
+    note = run_note(files, id_field, text_field, pack_version_of(compiled))  # where the report finds the texts
+    with RunWriter(Path(out_dir), carried, manifest=note) as writer:
         if inline:
             _init_worker(compiled, carried, annotator)
             for chunk in itertools.chain(head, chunks):
@@ -236,7 +300,7 @@ def run(
         else:
             _run_pool(itertools.chain(head, chunks), writer, state, count, (compiled, carried, annotator))
         tables = writer.commit({"attributions": state.keys.apply})
-    write_manifest(Path(out_dir), files, id_field, text_field, pack_version_of(compiled))
+        stale = writer.stale_removed
 
     return RunSummary(
         articles_read=state.read, annotated=state.annotated,
@@ -246,31 +310,104 @@ def run(
         seconds=round(time.perf_counter() - started, 3),
         workers=1 if inline else count, out_dir=str(out_dir), tables={k: str(v) for k, v in tables.items()},
         dropped_fields=sorted(state.dropped), stopped_rules=dict(sorted(state.stopped.items())),
+        worker_deaths=state.worker_deaths, stale_removed=stale,
     )
+
+
+_Job = tuple[list[Article | ReadError], list[dict[str, Any]], "Future[BatchRows]"]
 
 
 def _run_pool(chunks: Iterator[list[Article | ReadError]], writer: RunWriter, state: _RunState, count: int,
               initargs: tuple[Any, ...]) -> None:
-    """Keep at most a few chunks per worker in flight; write them back in input order."""
+    """Keep at most a few chunks per worker in flight; write them back in input order.
+
+    When a worker dies, every chunk not yet finished is annotated again in a fresh pool
+    (see :class:`_Pool`), so the finished work and the rest of the input are kept.
+    """
     limit = count * CHUNKS_IN_FLIGHT_PER_WORKER
-    pending: deque[tuple[list[Article | ReadError], Future[BatchRows]]] = deque()
-    executor = ProcessPoolExecutor(max_workers=count, initializer=_init_worker, initargs=initargs)
+    pending: deque[_Job] = deque()
+    pool = _Pool(count, initargs, state)
     try:
         for chunk in chunks:
-            pending.append((chunk, executor.submit(_work, state.submit(writer, chunk))))
+            articles = state.submit(writer, chunk)
+            pending.append((chunk, articles, pool.submit(articles)))
             while len(pending) >= limit:
-                done_chunk, future = pending.popleft()
-                state.write(writer, done_chunk, future.result())
+                pool.collect(pending, writer)
         while pending:
-            done_chunk, future = pending.popleft()
-            state.write(writer, done_chunk, future.result())
-    except BrokenProcessPool as exc:
-        raise AnnotateError(
-            f"a worker process died ({exc}); the pack may fail to load, or an article exhausts "
-            f"memory: rerun with --workers 1 to see the cause"
-        ) from exc
+            pool.collect(pending, writer)
     finally:
-        executor.shutdown(wait=True, cancel_futures=True)
+        pool.shutdown()
+
+
+class _Pool:
+    """A process pool that outlives the death of its workers."""
+
+    def __init__(self, count: int, initargs: tuple[Any, ...], state: _RunState):
+        self.count = count
+        self.initargs = (os.getpid(), *initargs)
+        self.state = state
+        self.executor = self._start(count)
+
+    def _start(self, count: int) -> ProcessPoolExecutor:
+        return ProcessPoolExecutor(max_workers=count, initializer=_init_pool_worker, initargs=self.initargs)
+
+    def submit(self, articles: list[dict[str, Any]]) -> Future[BatchRows]:
+        return self.executor.submit(_work, articles)
+
+    def shutdown(self) -> None:
+        self.executor.shutdown(wait=True, cancel_futures=True)
+
+    def collect(self, pending: deque[_Job], writer: RunWriter) -> None:
+        """Write the oldest chunk; if the pool broke, redo every unfinished chunk first."""
+        chunk, articles, future = pending[0]
+        try:
+            rows = future.result()
+        except BrokenProcessPool:
+            self._recover(pending, writer)
+            return
+        pending.popleft()
+        self.state.write(writer, chunk, rows)
+
+    def _recover(self, pending: deque[_Job], writer: RunWriter) -> None:
+        """A worker died: keep what finished, redo the rest one chunk at a time, then go on."""
+        self.state.worker_deaths += 1
+        self.shutdown()
+        self.executor = self._start(1)
+        while pending:
+            chunk, articles, future = pending.popleft()
+            done = future.done() and not future.cancelled() and future.exception() is None
+            rows = future.result() if done else self._alone(articles)
+            self.state.write(writer, chunk, rows)
+        self.shutdown()
+        self.executor = self._start(self.count)
+
+    def _alone(self, articles: list[dict[str, Any]]) -> BatchRows:
+        """One chunk in a pool of its own; if it kills the worker again, article by article."""
+        try:
+            return self.submit(articles).result()
+        except BrokenProcessPool:
+            self.state.worker_deaths += 1
+        rows = BatchRows()
+        deaths = 0
+        for article in articles:
+            self.shutdown()
+            self.executor = self._start(1)
+            try:
+                one = self.submit([article]).result()
+            except BrokenProcessPool:
+                self.state.worker_deaths += 1
+                deaths += 1
+                if deaths == len(articles) > 1:
+                    raise AnnotateError(
+                        "worker processes die on every article, one by one: the pack may fail to load in a "
+                        "worker, or memory is exhausted; rerun with --workers 1 to see the cause") from None
+                one = BatchRows(errors=[model_row(ReadError(
+                    file=str(article.get("file") or ""), line=article.get("line"), doc_id=str(article["doc_id"]),
+                    stage="annotate",
+                    reason="the worker process annotating this article died, twice (killed, or out of memory); "
+                           "the other articles were annotated: rerun this one alone with --workers 1 to see why"))])
+            rows.extend(one)
+        return rows
 
 
 @dataclass
@@ -285,6 +422,7 @@ class _RunState:
     failed_read: int = 0
     failed_annotate: int = 0
     attributions: int = 0
+    worker_deaths: int = 0
     unresolved: int = 0
     dropped: set[str] = field(default_factory=set)
     stopped: dict[str, int] = field(default_factory=dict)

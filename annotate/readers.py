@@ -13,79 +13,75 @@ problem with a whole file (missing, unreadable, unknown format, no text column) 
 Fields other than the id and the text are *carried*: scalar values (strings, numbers,
 booleans, null) become strings in ``Article.meta`` and end up as columns of the output
 tables; nested values (lists, objects) are not carried.
+
+Hostile rows are rows like any other: a lone surrogate (``"\\ud800"``) in the id, the
+text or a carried field, JSON nested past what the parser can follow, a number with
+thousands of digits, a Parquet row group that cannot be decoded, a CSV quote that is
+never closed, a file name that is not UTF-8: each becomes a ``ReadError`` naming the
+file and line, and reading goes on. Ids are compared as text, so ``1`` and ``"1"`` are
+the same id (the second is a duplicate); an id must be a string or an integer.
+Compressed inputs (gzip, zstd, bzip2, xz) are recognised by their first bytes and read
+as they are decompressed, whatever their name (see :mod:`annotate.inputfiles`). Row
+checks live in :mod:`annotate.rows`, CSV parsing in :mod:`annotate.csvinput`.
 """
 
 from __future__ import annotations
 
-import csv
-import datetime
-import json
-import sys
+import lzma
+import zlib
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
-from pydantic import BaseModel, ConfigDict, Field
 
+from annotate.csvinput import csv_header, read_csv
 from annotate.errors import InputError
+from annotate.inputfiles import compression_of, format_suffix, name_is_utf8, open_bytes, shown, stem, walk_files
 from annotate.records import ReadError
+from annotate.rows import Article, decode_error_reason, is_scalar, numbered_lines, parse_json_line, record_to_article
 
 JSONL_SUFFIXES = (".jsonl", ".ndjson")
 CSV_SUFFIXES = (".csv",)
 PARQUET_SUFFIXES = (".parquet",)
 TEXT_SUFFIXES = (".txt",)
 SUPPORTED_SUFFIXES = JSONL_SUFFIXES + CSV_SUFFIXES + PARQUET_SUFFIXES + TEXT_SUFFIXES
-SUPPORTED_TEXT = "JSONL (.jsonl, .ndjson), CSV (.csv), Parquet (.parquet), text (.txt) or a folder of them"
+SUPPORTED_TEXT = ("JSONL (.jsonl, .ndjson), CSV (.csv), Parquet (.parquet), text (.txt), any of the text formats "
+                  "compressed (.gz, .zst, .bz2, .xz), or a folder of them")
 
 PARQUET_BATCH_ROWS = 512
 JSONL_PEEK_LINES = 200
-
-# news articles are long: the csv module's default cap of 128 KiB per field is too low
-csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
-
-
-class Article(BaseModel):
-    """One article to annotate, with where it came from and the fields it carries."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    doc_id: str
-    text: str
-    meta: dict[str, str | None] = Field(default_factory=dict)
-    file: str
-    line: int | None = Field(default=None, description="1-based line or row; None for .txt")
 
 
 def resolve_inputs(paths: Iterable[str | Path]) -> list[Path]:
     """Expand folders and check every input can be read, so a bad path fails before the run.
 
-    A folder is searched recursively for supported files, in sorted order; other files in
-    it (README, images) are skipped. A file named directly must have a supported suffix.
+    A folder is searched at any depth for supported files, in sorted order; other files in
+    it (README, images) and hidden ones are skipped. A file named directly must have a
+    supported suffix (a compression suffix may follow it: ``news.jsonl.gz``).
     """
     files: list[Path] = []
     for raw in paths:
         path = Path(raw)
-        if path.is_dir():
-            found = sorted(
-                p for p in path.rglob("*")
-                if p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES
-                and not any(part.startswith(".") for part in p.relative_to(path).parts)
-            )
-            if not found:
-                raise InputError(f"{path}: the folder holds no readable files; expected {SUPPORTED_TEXT}")
-            files.extend(found)
-        elif path.is_file():
-            if path.suffix.lower() not in SUPPORTED_SUFFIXES:
-                raise InputError(
-                    f"{path}: unknown input format {path.suffix or '(no suffix)'!r}; expected {SUPPORTED_TEXT}"
-                )
-            files.append(path)
-        elif path.exists():
-            raise InputError(f"{path}: not a regular file or folder; expected {SUPPORTED_TEXT}")
-        else:
-            raise InputError(f"{path}: no such file or folder; expected {SUPPORTED_TEXT}")
+        try:
+            if path.is_dir():
+                found = [p for p in walk_files(path) if format_suffix(p) in SUPPORTED_SUFFIXES]
+                if not found:
+                    raise InputError(f"{shown(path)}: the folder holds no readable files; expected {SUPPORTED_TEXT}")
+                files.extend(found)
+            elif path.is_file():
+                if format_suffix(path) not in SUPPORTED_SUFFIXES:
+                    raise InputError(f"{shown(path)}: unknown input format {path.suffix or '(no suffix)'!r}; "
+                                     f"expected {SUPPORTED_TEXT}")
+                files.append(path)
+            elif path.exists():
+                raise InputError(f"{shown(path)}: not a regular file or folder; expected {SUPPORTED_TEXT}")
+            else:
+                raise InputError(f"{shown(path)}: no such file or folder; expected {SUPPORTED_TEXT}")
+        except OSError as exc:
+            where = shown(exc.filename) if exc.filename else shown(path)
+            raise InputError(f"{where}: cannot be listed or opened ({exc.strerror or exc}); "
+                             f"move the files to a shorter, readable path") from exc
     for file in files:
         _check_readable(file)
     return files
@@ -93,32 +89,34 @@ def resolve_inputs(paths: Iterable[str | Path]) -> list[Path]:
 
 def _check_readable(path: Path) -> None:
     try:
+        compression = compression_of(path)
         with path.open("rb") as handle:
-            handle.read(1)
+            head = handle.read(4)
     except OSError as exc:
-        raise InputError(f"{path}: cannot be opened ({exc.strerror or exc}); check its permissions") from exc
+        raise InputError(f"{shown(path)}: cannot be opened ({exc.strerror or exc}); check its permissions") from exc
+    if head.startswith(b"PK\x03\x04"):
+        raise InputError(f"{shown(path)}: this is a ZIP archive, not {format_suffix(path)}; unzip it and give the "
+                         f"files (or their folder) instead")
+    if compression is not None and format_suffix(path) in PARQUET_SUFFIXES:
+        raise InputError(f"{shown(path)}: this Parquet file is {compression}-compressed as a whole; Parquet "
+                         f"compresses its own pages and is read in place: decompress the file first")
 
 
 def _check_columns(path: Path, columns: list[str], text_field: str) -> None:
     """A table without the text column would turn every row into an error: say it once."""
     if text_field not in columns:
-        shown = ", ".join(columns) or "(none)"
+        listed = ", ".join(columns) or "(none)"
         raise InputError(
-            f"{path}: no column {text_field!r} for the article text; columns are: {shown}; "
+            f"{shown(path)}: no column {text_field!r} for the article text; columns are: {listed}; "
             f"name the right one with --text-field"
         )
-
-
-def _csv_header(path: Path) -> list[str]:
-    with path.open("r", encoding="utf-8-sig", errors="replace", newline="") as handle:
-        return next(csv.reader(handle), [])
 
 
 def _parquet_columns(path: Path) -> list[str]:
     try:
         return list(pq.ParquetFile(path).schema_arrow.names)
     except Exception as exc:  # pyarrow raises several types for a damaged file
-        raise InputError(f"{path}: not a readable Parquet file ({exc}); check the file is complete") from exc
+        raise InputError(f"{shown(path)}: not a readable Parquet file ({exc}); check the file is complete") from exc
 
 
 def _parquet_scalar_columns(path: Path) -> list[str]:
@@ -136,9 +134,9 @@ def carried_fields(files: list[Path], id_field: str = "id", text_field: str = "t
     names: dict[str, None] = {}
     skip = {id_field, text_field}
     for path in files:
-        suffix = path.suffix.lower()
+        suffix = format_suffix(path)
         if suffix in CSV_SUFFIXES:
-            header = _csv_header(path)
+            header = csv_header(path)
         elif suffix in PARQUET_SUFFIXES:
             header = _parquet_scalar_columns(path)
         elif suffix in JSONL_SUFFIXES:
@@ -151,16 +149,16 @@ def carried_fields(files: list[Path], id_field: str = "id", text_field: str = "t
 
 def _jsonl_peek_keys(path: Path) -> list[str]:
     keys: dict[str, None] = {}
-    with path.open("rb") as handle:
-        for number, raw in enumerate(handle):
-            if number >= JSONL_PEEK_LINES:
-                break
-            try:
-                record = json.loads(raw.decode("utf-8-sig"))
-            except (UnicodeDecodeError, json.JSONDecodeError):
-                continue
-            if isinstance(record, dict):
-                keys.update((k, None) for k, v in record.items() if _is_scalar(v))
+    for item in numbered_lines(path):
+        if isinstance(item, ReadError) or item[0] > JSONL_PEEK_LINES:
+            break
+        try:
+            decoded = item[1].decode("utf-8-sig")
+        except UnicodeDecodeError:
+            continue
+        record, _ = parse_json_line(decoded)
+        if isinstance(record, dict):
+            keys.update((k, None) for k, v in record.items() if is_scalar(v))
     return list(keys)
 
 
@@ -174,9 +172,9 @@ def iter_articles(
     """
     files = resolve_inputs(paths)
     for file in files:
-        suffix = file.suffix.lower()
+        suffix = format_suffix(file)
         if suffix in CSV_SUFFIXES:
-            _check_columns(file, _csv_header(file), text_field)
+            _check_columns(file, csv_header(file), text_field)
         elif suffix in PARQUET_SUFFIXES:
             _check_columns(file, _parquet_columns(file), text_field)
     return _dedupe(_iter_files(files, id_field, text_field))
@@ -184,11 +182,11 @@ def iter_articles(
 
 def _iter_files(files: list[Path], id_field: str, text_field: str) -> Iterator[Article | ReadError]:
     for file in files:
-        suffix = file.suffix.lower()
+        suffix = format_suffix(file)
         if suffix in JSONL_SUFFIXES:
             yield from _read_jsonl(file, id_field, text_field)
         elif suffix in CSV_SUFFIXES:
-            yield from _read_csv(file, id_field, text_field)
+            yield from read_csv(file, id_field, text_field)
         elif suffix in PARQUET_SUFFIXES:
             yield from _read_parquet(file, id_field, text_field)
         else:
@@ -201,9 +199,11 @@ def _dedupe(items: Iterator[Article | ReadError]) -> Iterator[Article | ReadErro
         if isinstance(item, Article):
             where = _where(item.file, item.line)
             if item.doc_id in first_seen:
+                as_text = (" (ids are compared as text, so 1 and \"1\" are the same id)"
+                           if item.doc_id.lstrip("-").isdigit() else "")
                 yield ReadError(
                     file=item.file, line=item.line, doc_id=item.doc_id, stage="read",
-                    reason=f"duplicate id {item.doc_id!r} (first seen at {first_seen[item.doc_id]}); "
+                    reason=f"duplicate id {item.doc_id!r}{as_text} (first seen at {first_seen[item.doc_id]}); "
                            f"give every article a unique id",
                 )
                 continue
@@ -215,137 +215,81 @@ def _where(file: str, line: int | None) -> str:
     return file if line is None else f"{file}:{line}"
 
 
-def _is_scalar(value: Any) -> bool:
-    """Carried values: anything with a plain text form; lists, objects and bytes are not."""
-    return not isinstance(value, (list, tuple, dict, bytes, bytearray))
-
-
-def _as_text(value: Any) -> str | None:
-    if value is None:
-        return None
-    if isinstance(value, (datetime.date, datetime.time)):
-        return value.isoformat()
-    return str(value)
-
-
-def _record_to_article(
-    record: dict[str, Any], file: Path, line: int, id_field: str, text_field: str
-) -> Article | ReadError:
-    """Validate one record; the id falls back to ``<file name>:<line>`` when missing."""
-    raw_id = record.get(id_field)
-    doc_id = f"{file.name}:{line}" if raw_id is None or str(raw_id).strip() == "" else str(raw_id)
-    text = record.get(text_field)
-
-    def error(reason: str) -> ReadError:
-        return ReadError(file=str(file), line=line, doc_id=doc_id, stage="read", reason=reason)
-
-    if text_field not in record:
-        return error(f"no field {text_field!r} for the article text; name the right one with --text-field")
-    if not isinstance(text, str):
-        shown = "null" if text is None else type(text).__name__
-        return error(f"field {text_field!r} is {shown}, not a string")
-    if not text.strip():
-        return error(f"field {text_field!r} is empty")
-    meta = {
-        key: _as_text(value)
-        for key, value in record.items()
-        if key not in (id_field, text_field) and _is_scalar(value)
-    }
-    return Article(doc_id=doc_id, text=text, meta=meta, file=str(file), line=line)
-
-
-def _decode_error_reason(exc: UnicodeDecodeError) -> str:
-    bad = exc.object[exc.start:exc.start + 1].hex()
-    return (f"not valid UTF-8 (byte 0x{bad} at byte {exc.start + 1} of the line); "
-            f"re-save the file as UTF-8")
-
-
 def _read_jsonl(file: Path, id_field: str, text_field: str) -> Iterator[Article | ReadError]:
-    with file.open("rb") as handle:
-        for line, raw in enumerate(handle, start=1):
-            if not raw.strip():
-                continue
-            try:
-                decoded = raw.decode("utf-8-sig" if line == 1 else "utf-8")
-            except UnicodeDecodeError as exc:
-                yield ReadError(file=str(file), line=line, stage="read", reason=_decode_error_reason(exc))
-                continue
-            try:
-                record = json.loads(decoded)
-            except json.JSONDecodeError as exc:
-                yield ReadError(file=str(file), line=line, stage="read",
-                                reason=f"bad JSON: {exc.msg} at column {exc.colno}")
-                continue
-            if not isinstance(record, dict):
-                yield ReadError(file=str(file), line=line, stage="read",
-                                reason=f"expected a JSON object, found {type(record).__name__}")
-                continue
-            yield _record_to_article(record, file, line, id_field, text_field)
-
-
-def _read_csv(file: Path, id_field: str, text_field: str) -> Iterator[Article | ReadError]:
-    """CSV records may span lines (quoted newlines); each is reported at its first line."""
-    bad_lines: dict[int, str] = {}
-
-    def decoded_lines(handle: Any) -> Iterator[str]:
-        for number, raw in enumerate(handle, start=1):
-            try:
-                yield raw.decode("utf-8-sig" if number == 1 else "utf-8")
-            except UnicodeDecodeError as exc:
-                bad_lines[number] = _decode_error_reason(exc)
-                yield raw.decode("utf-8", errors="replace")
-
-    with file.open("rb") as handle:
-        reader = csv.reader(decoded_lines(handle))
-        header = next(reader, [])
-        while True:
-            start = reader.line_num + 1
-            try:
-                row = next(reader)
-            except StopIteration:
-                return
-            except csv.Error as exc:
-                yield ReadError(file=str(file), line=start, stage="read", reason=f"bad CSV: {exc}")
-                continue
-            if not any(cell.strip() for cell in row):
-                continue
-            broken = [bad_lines.pop(n) for n in range(start, reader.line_num + 1) if n in bad_lines]
-            if broken:
-                yield ReadError(file=str(file), line=start, stage="read", reason=broken[0])
-                continue
-            if len(row) > len(header):
-                yield ReadError(file=str(file), line=start, stage="read",
-                                reason=f"{len(row)} cells but the header names {len(header)} columns")
-                continue
-            record = dict(zip(header, row))
-            yield _record_to_article(record, file, start, id_field, text_field)
+    name = shown(file)
+    for item in numbered_lines(file):
+        if isinstance(item, ReadError):
+            yield item
+            return
+        line, raw = item
+        if not raw.strip():
+            continue
+        try:
+            decoded = raw.decode("utf-8-sig" if line == 1 else "utf-8")
+        except UnicodeDecodeError as exc:
+            yield ReadError(file=name, line=line, stage="read", reason=decode_error_reason(exc))
+            continue
+        record, reason = parse_json_line(decoded)
+        if reason is not None:
+            yield ReadError(file=name, line=line, stage="read", reason=reason)
+        elif not isinstance(record, dict):
+            yield ReadError(file=name, line=line, stage="read",
+                            reason=f"expected a JSON object, found {type(record).__name__}")
+        else:
+            yield record_to_article(record, file, line, id_field, text_field)
 
 
 def _read_parquet(file: Path, id_field: str, text_field: str) -> Iterator[Article | ReadError]:
-    """Streamed by record batches; ``line`` is the 1-based row number; nested columns are not read."""
+    """Row group by row group, in record batches; ``line`` is the 1-based row number.
+
+    A row group that cannot be decoded becomes one error row naming the rows lost; the
+    rows read before the damage and the other row groups are kept. Nested columns are
+    not read.
+    """
+    name = shown(file)
     source = pq.ParquetFile(file)
     wanted = set(_parquet_scalar_columns(file)) | {id_field, text_field}
-    columns = [name for name in source.schema_arrow.names if name in wanted]
-    row = 0
-    for batch in source.iter_batches(batch_size=PARQUET_BATCH_ROWS, columns=columns):
-        for record in batch.to_pylist():
-            row += 1
-            yield _record_to_article(record, file, row, id_field, text_field)
+    columns = [column for column in source.schema_arrow.names if column in wanted]
+    groups = source.num_row_groups
+    first = 1
+    for group in range(groups):
+        size = source.metadata.row_group(group).num_rows
+        done = 0
+        try:
+            for batch in source.iter_batches(batch_size=PARQUET_BATCH_ROWS, row_groups=[group], columns=columns):
+                for record in batch.to_pylist():
+                    done += 1
+                    yield record_to_article(record, file, first + done - 1, id_field, text_field)
+        except (OSError, ValueError, pa.ArrowException) as exc:
+            lost = f"row {first + done}" if done == size - 1 else f"rows {first + done}–{first + size - 1}"
+            yield ReadError(file=name, line=first + done, stage="read",
+                            reason=f"{lost} (row group {group + 1} of {groups}) cannot be read ({exc}); "
+                                   f"the other rows were read: check the file is complete")
+        first += size
 
 
 def _read_txt(file: Path) -> Article | ReadError:
-    """One article per file; its id is the file name without suffix."""
-    data = file.read_bytes()
+    """One article per file; its id is the file name without suffix (``a1.txt.gz`` → ``a1``)."""
+    name, doc_id = shown(file), stem(file)
+    if not name_is_utf8(file):
+        return ReadError(file=name, line=None, doc_id=shown(doc_id), stage="read",
+                         reason="the file name is not valid UTF-8, and it is the article's id; rename the file")
+    try:
+        with open_bytes(file) as handle:
+            data = handle.read()
+    except (OSError, EOFError, ValueError, LookupError, zlib.error, lzma.LZMAError, pa.ArrowException) as exc:
+        return ReadError(file=name, line=None, doc_id=doc_id, stage="read",
+                         reason=f"the file cannot be read ({exc}); check it is complete")
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
         bad = data[exc.start:exc.start + 1].hex()
-        return ReadError(file=str(file), line=line, doc_id=file.stem, stage="read",
+        return ReadError(file=name, line=line, doc_id=doc_id, stage="read",
                          reason=f"not valid UTF-8 (byte 0x{bad}); re-save the file as UTF-8")
     if not text.strip():
-        return ReadError(file=str(file), line=None, doc_id=file.stem, stage="read", reason="the file is empty")
-    return Article(doc_id=file.stem, text=text, file=str(file), line=None)
+        return ReadError(file=name, line=None, doc_id=doc_id, stage="read", reason="the file is empty")
+    return Article(doc_id=doc_id, text=text, file=name, line=None)
 
 
 def count_rows(paths: Iterable[str | Path]) -> int | None:

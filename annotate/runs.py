@@ -1,7 +1,7 @@
 """A run directory: its three tables as polars DataFrames, and the note of what made it.
 
 ``annotate run`` writes ``attributions.parquet``, ``documents.parquet``,
-``errors.parquet`` and ``run.json`` (the inputs, id and text fields, pack version),
+``errors.parquet`` and ``manifest.json`` (with the inputs, id and text fields, pack version),
 so the report can find the article texts again without being told where they are::
 
     import annotate
@@ -12,16 +12,15 @@ so the report can find the article texts again without being told where they are
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import polars as pl
 
-from annotate.errors import ExportError, InputError
+from annotate.errors import InputError
 
-MANIFEST = "run.json"
+MANIFEST = "manifest.json"  # written by the run (annotate.outfolder), with run_note() in it
 TABLE_NAMES = ("attributions", "documents", "errors")
 
 
@@ -62,23 +61,10 @@ def run_note(inputs: list[Path], id_field: str, text_field: str, pack_version: s
             "text_field": text_field, "pack_version": pack_version}
 
 
-def write_manifest(folder: Path, inputs: list[Path], id_field: str, text_field: str, pack_version: str) -> Path:
-    """Note how the run was made, atomically, beside its tables."""
-    path = folder / MANIFEST
-    temp = folder / f".{MANIFEST}.{os.getpid()}.tmp"
-    note = run_note(inputs, id_field, text_field, pack_version)
-    try:  # ASCII JSON: a file name need not be UTF-8
-        temp.write_text(json.dumps(note, indent=2) + "\n", encoding="utf-8")
-        os.replace(temp, path)
-    except OSError as exc:
-        raise ExportError(f"{path}: cannot write the run's note ({exc.strerror or exc})") from exc
-    return path
-
-
 def read_manifest(folder: Path) -> dict[str, Any]:
-    """The run's note (``run.json``, or the inputs recorded in a ``manifest.json``), or an
-    empty dict for runs made before either existed (or by Spark)."""
-    for name in (MANIFEST, "manifest.json"):
+    """The run's ``manifest.json`` when it records the inputs, or an empty dict for runs
+    made before it did (or by Spark)."""
+    for name in (MANIFEST,):
         path = Path(folder) / name
         if not path.is_file():
             continue

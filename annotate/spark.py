@@ -25,7 +25,9 @@ How it runs:
    columns prefixed ``<table>__``), kept once (persisted) and written as
    ``OUT/attributions/``, ``OUT/documents/`` (partitioned by ``partition_by``, a carried
    field such as ``outlet`` or ``date``) and ``OUT/errors/`` (not partitioned: a line that
-   cannot be parsed has no outlet).
+   cannot be parsed has no outlet). ``OUT/manifest.json`` is removed before the first
+   table is written and written again, with the run id and row counts, after the last:
+   a folder with a manifest holds one complete set.
 
 Differences from ``annotate run``: JSONL only (Parquet/CSV/``.txt`` inputs are for the
 local runner); Spark decodes lines as UTF-8 with replacement, so a line with invalid
@@ -36,12 +38,14 @@ packed virtual environment with ``--archives``; see ``benchmarks/README.md``).
 
 from __future__ import annotations
 
+import datetime
 import functools
 import json
 import os
 import pickle
 import sys
 import time
+import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -50,9 +54,11 @@ import pyarrow as pa
 from pydantic import BaseModel
 
 from annotate.errors import AnnotateError, InputError
-from annotate.export import TABLES, carried_columns, model_row, model_schema
+from annotate.export import TABLES, carried_columns, model_row, model_schema, safe_text
+from annotate.outfolder import MANIFEST_FORMAT, MANIFEST_NAME
 from annotate.pipeline import annotate_batch, pack_version_of
-from annotate.readers import JSONL_SUFFIXES, _is_scalar, _record_to_article
+from annotate.readers import JSONL_SUFFIXES
+from annotate.rows import is_scalar, parse_json_line, record_to_article
 from annotate.records import ReadError
 
 if TYPE_CHECKING:
@@ -128,15 +134,15 @@ def parse_line(raw: str, file: str, line: int, id_field: str, text_field: str) -
     if line == 1:
         raw = raw.lstrip("\ufeff")
     row: dict[str, Any] = {"file": file, "line": line, "doc_id": None, "text": None, "meta": None, "reason": None}
-    try:
-        record = json.loads(raw + "\n")  # the line as annotate.readers sees it, so error columns agree
-    except json.JSONDecodeError as exc:
-        return {**row, "reason": f"bad JSON: {exc.msg} at column {exc.colno}"}
+    record, reason = parse_json_line(raw + "\n")  # the line as annotate.readers sees it, so error columns agree
+    if reason is not None:
+        return {**row, "reason": reason}
     if not isinstance(record, dict):
         return {**row, "reason": f"expected a JSON object, found {type(record).__name__}"}
-    item = _record_to_article(record, Path(file), line, id_field, text_field)
+    item = record_to_article(record, Path(file), line, id_field, text_field)
     if isinstance(item, ReadError):
-        return {**row, "doc_id": item.doc_id, "reason": item.reason}
+        doc_id = safe_text(item.doc_id) if item.doc_id is not None else None  # Spark cannot hold surrogates
+        return {**row, "doc_id": doc_id, "reason": item.reason}
     return {**row, "doc_id": item.doc_id, "text": item.text, "meta": json.dumps(item.meta, ensure_ascii=False)}
 
 
@@ -154,13 +160,10 @@ def peek_carried(spark: SparkSession, files: Sequence[tuple[str, str]], id_field
     names: dict[str, None] = {}
     for uri, _ in files:
         for raw in spark.sparkContext.textFile(uri).take(PEEK_LINES):
-            try:
-                record = json.loads(raw.lstrip("\ufeff"))
-            except json.JSONDecodeError:
-                continue
+            record, _ = parse_json_line(raw.lstrip("\ufeff"))
             if isinstance(record, dict):
                 names.update((k, None) for k, v in record.items()
-                             if _is_scalar(v) and k not in (id_field, text_field))
+                             if is_scalar(v) and k not in (id_field, text_field))
     return list(names)
 
 
@@ -281,6 +284,31 @@ def _output_uri(out_dir: str) -> str:
     return out_dir if "://" in out_dir else str(Path(out_dir).resolve())
 
 
+def _hadoop_path(spark: SparkSession, uri: str) -> tuple[Any, Any]:
+    jvm: Any = spark.sparkContext._jvm
+    path = jvm.org.apache.hadoop.fs.Path(uri)
+    return path.getFileSystem(spark.sparkContext._jsc.hadoopConfiguration()), path
+
+
+def _remove_manifest(spark: SparkSession, out: str) -> None:
+    fs, path = _hadoop_path(spark, f"{out}/{MANIFEST_NAME}")
+    if fs.exists(path):
+        fs.delete(path, False)
+
+
+def _write_manifest(spark: SparkSession, out: str, run_id: str, rows: dict[str, int]) -> None:
+    """``manifest.json`` beside the three table folders, written once all three are: the set is complete."""
+    body = {"format": MANIFEST_FORMAT, "run_id": run_id,
+            "finished": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+            "tables": {name: {"file": name, "rows": count} for name, count in rows.items()}}
+    fs, path = _hadoop_path(spark, f"{out}/{MANIFEST_NAME}")
+    stream = fs.create(path, True)
+    try:
+        stream.write(bytearray(json.dumps(body, indent=2).encode() + b"\n"))
+    finally:
+        stream.close()
+
+
 def run(
     paths: Iterable[str | Path],
     out_dir: str | Path,
@@ -330,9 +358,11 @@ def run(
     wide = lines.mapInArrow(functools.partial(annotate_partition, key=key, blob=blob, carried=carried),
                             from_arrow_schema(schema))
     wide = wide.persist(StorageLevel.MEMORY_AND_DISK)
+    run_id = uuid.uuid4().hex
     try:
         counts = {row["_table"]: row["count"] for row in wide.groupBy("_table").count().collect()}
         out = _output_uri(str(out_dir))
+        _remove_manifest(spark, out)  # until the new one is written, the folder is not a finished set
         written = {}
         for table, (model, carries) in TABLES.items():
             columns = [f.name for f in model_schema(model, carried if carries else ())]
@@ -344,6 +374,7 @@ def run(
             target = f"{out}/{table}"
             writer.parquet(target)
             written[table] = target
+        _write_manifest(spark, out, run_id, {table: counts.get(table, 0) for table in TABLES})
     finally:
         wide.unpersist()
         blob.unpersist()

@@ -54,8 +54,8 @@ DEFAULT_CORPORA = (SHARED / "corpus" / "news-dev.jsonl", SHARED / "corpus" / "ne
 DEFAULT_OUT = REPO / "exports" / "mined_cues.tsv"
 
 # the cue lexicons a mined word is looked up in, in this order
-CUE_LEXICONS = ("say_verbs", "belief_verbs", "stance_verbs", "pointing_verbs", "announce_verbs",
-                "participles", "hearsay_verbs", "document_frames", "document_cues", "impersonal_passives",
+CUE_LEXICONS = ("say_verbs", "belief_verbs", "pointing_verbs", "announce_verbs",
+                "participles", "hearsay_verbs", "document_cues", "impersonal_passives",
                 "quoted_speech_nouns")
 
 WORD = r"[^\s،,.:;؛!?؟\"()\[\]«»]+"

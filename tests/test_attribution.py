@@ -55,3 +55,10 @@ def test_offsets_point_into_the_original_text_with_its_diacritics(pack: Compiled
                                   (a.claim_start, a.claim_end, a.claim_text)):
             if start is not None:
                 assert text[start:end] == shown
+
+
+def test_a_frame_whose_source_is_only_punctuation_gives_no_attribution_with_an_empty_source(
+        pack: CompiledPack) -> None:
+    assert annotate_text("نقلا عن-", pack).attributions == []
+    found = annotate_text("ذكرت وكالة الأنباء نقلا عن مصادر مطلعة أن الاجتماع انتهى.", pack).attributions
+    assert found and all(a.source_start is None or a.source_start < a.source_end for a in found)

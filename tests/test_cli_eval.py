@@ -75,3 +75,15 @@ def test_run_then_eval_on_the_seed_gold_prints_what_the_library_computes(tmp_pat
     assert report.gold == 12 and report.predicted > 0
     typed_line = next(line for line in scored.output.splitlines() if line.strip().startswith("typed"))
     assert typed_line.split()[3] == f"{report.typed_f1:.3f}"
+
+
+def test_eval_refuses_a_run_folder_that_mixes_the_tables_of_two_runs(tmp_path: Path) -> None:
+    for name in ("one", "two"):
+        with RunWriter(tmp_path / name) as writer:
+            writer.commit()
+    (tmp_path / "two" / "attributions.parquet").replace(tmp_path / "one" / "attributions.parquet")
+    gold = tmp_path / "gold.jsonl"
+    gold.write_text("", encoding="utf-8")
+    outcome = CliRunner().invoke(main, ["eval", str(tmp_path / "one"), str(gold)])
+    assert outcome.exit_code == 1
+    assert "attributions.parquet: from run" in outcome.output and "mixes the tables of two runs" in outcome.output

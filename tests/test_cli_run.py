@@ -85,3 +85,42 @@ def test_run_with_a_broken_pack_folder_is_one_located_error(tmp_path: Path) -> N
     assert outcome.exit_code == 1
     assert "Error: rule pack has" in outcome.output and "pack.yaml" in outcome.output
     assert not (tmp_path / "out").exists()
+
+
+EMPTY_CUE_PACK = {
+    "pack.yaml": ("pack:\n  name: tiny\n  version: 0.0.1\n"
+                  "lexicons:\n  say:\n    form: verb\n    entries: [قال / يقول]\n"),
+    "rules.yaml": """\
+rules:
+  - id: empty.cue
+    description: a cue that may be nothing
+    pattern: '(?:{cue:@say})?'
+    examples: [{text: قال, cue: قال}]
+    counterexamples: [لا]
+""",
+}
+
+
+def test_run_refuses_a_cue_pattern_that_matches_the_empty_string_before_any_work(tmp_path: Path) -> None:
+    pack = tmp_path / "pack"
+    pack.mkdir()
+    for name, text in EMPTY_CUE_PACK.items():
+        (pack / name).write_text(text, encoding="utf-8")
+    samples = Path(__file__).resolve().parents[1] / "samples" / "articles.jsonl"
+    outcome = CliRunner().invoke(main, ["run", str(samples), "--pack", str(pack), "--out", str(tmp_path / "out")])
+    assert outcome.exit_code == 1
+    assert "rules.yaml:4 [empty.cue]: pattern matches the empty string" in outcome.output
+    assert not (tmp_path / "out").exists()
+
+
+def test_run_summary_names_the_temporary_files_of_an_interrupted_run_it_removed(
+        tmp_path: Path, fake_engine: None) -> None:
+    source = tmp_path / "in.jsonl"
+    source.write_text(json.dumps({"id": "a", "text": "قال"}) + "\n", encoding="utf-8")
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / ".errors.parquet.999.0a0b0c0d.tmp").write_bytes(b"half a table")
+    outcome = CliRunner().invoke(main, ["run", str(source), "--out", str(out), "--workers", "1"])
+    assert outcome.exit_code == 0, outcome.output
+    assert f"removed 1 temporary file(s) left in {out} by an interrupted run" in outcome.output
+    assert not (out / ".errors.parquet.999.0a0b0c0d.tmp").exists()

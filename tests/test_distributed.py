@@ -63,7 +63,9 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
     lines = SAMPLES.read_text(encoding="utf-8").splitlines() + [json.dumps(a, ensure_ascii=False) for a in EXTRA]
     (folder / "a.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
     (folder / "sub").mkdir()
-    more = ["", '{"id": "broken", "text": "قال', json.dumps(EXTRA[0], ensure_ascii=False)]
+    more = ["", '{"id": "broken", "text": "قال', json.dumps(EXTRA[0], ensure_ascii=False),
+            '{"id": "deep", "text": ' + "[" * 100_000, '{"id": "long", "text": "x", "n": ' + "9" * 5000 + "}",
+            '{"id": "s\\ud800", "text": "قال"}']
     (folder / "sub" / "b.jsonl").write_text("\n".join(more) + "\n", encoding="utf-8")
     return folder
 
@@ -122,7 +124,17 @@ def test_spark_records_corrupted_and_duplicate_lines(outputs: tuple[Path, Path, 
     assert errors[(second, 2)]["reason"].startswith("bad JSON")
     duplicate = errors[(second, 3)]
     assert duplicate["doc_id"] == "x-1" and f"first seen at {corpus / 'a.jsonl'}:" in duplicate["reason"]
-    assert summary.failed == 2 and summary.annotated == summary.articles_read - 2
+    assert "nested too deeply" in errors[(second, 4)]["reason"]  # hostile lines are error rows, not a failed job
+    assert "lone surrogate" in errors[(second, 6)]["reason"] and errors[(second, 6)]["doc_id"] == "s\\ud800"
+    assert summary.failed == 4 and summary.annotated == summary.articles_read - 4
+
+
+def test_spark_names_the_finished_set_in_a_manifest(outputs: tuple[Path, Path, Any]) -> None:
+    _, spark_dir, summary = outputs
+    manifest = json.loads((spark_dir / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["format"] == "annotate-run/1" and manifest["run_id"]
+    assert manifest["tables"]["documents"] == {"file": "documents", "rows": summary.annotated}
+    assert manifest["tables"]["errors"]["rows"] == summary.failed
 
 
 def test_cli_spark_rejects_an_unknown_partition_field(spark: Any, corpus: Path, tmp_path: Path) -> None:

@@ -52,7 +52,7 @@ def test_run_writer_streams_row_groups_and_carries_fields(tmp_path: Path) -> Non
     assert pq.read_table(paths["errors"]).to_pylist()[0]["line"] == 3
     assert pq.read_table(paths["documents"]).num_rows == 0
     assert sorted(p.name for p in tmp_path.iterdir()) == [
-        "attributions.parquet", "documents.parquet", "errors.parquet"]
+        "attributions.parquet", "documents.parquet", "errors.parquet", "manifest.json"]
 
 
 def test_failing_run_leaves_no_file_and_keeps_older_tables(tmp_path: Path) -> None:
@@ -87,3 +87,27 @@ def test_committed_table_schemas_are_current() -> None:
         path = folder / name
         assert path.exists() and path.read_text(encoding="utf-8") == text, (
             f"{path} is stale: regenerate with `.venv/bin/python -m annotate.export schemas/tables`")
+
+
+def test_an_error_row_with_a_lone_surrogate_is_written_with_it_escaped(tmp_path: Path) -> None:
+    error = ReadError(file="caf\udce9.jsonl", line=2, doc_id="s\ud800", stage="read", reason="bad \udfff")
+    with RunWriter(tmp_path, carried=["outlet"]) as writer:
+        writer.write_rows("errors", [model_row(error)])
+        att = attribution(TEXT, 0, "وقال", "الوزير", "role").model_copy(update={"doc_id": "d\ud800"})
+        writer.write_rows("attributions", [model_row(att, ["outlet"], {"outlet": "x\udfff"})])
+        paths = writer.commit()
+    (row,) = pq.read_table(paths["errors"]).to_pylist()
+    assert (row["file"], row["doc_id"], row["reason"]) == ("caf\\udce9.jsonl", "s\\ud800", "bad \\udfff")
+    (att_row,) = pq.read_table(paths["attributions"]).to_pylist()
+    assert (att_row["doc_id"], att_row["outlet"]) == ("d\\ud800", "x\\udfff")
+
+
+def test_carried_columns_are_renamed_the_same_way_for_every_table() -> None:
+    from annotate.export import carried_columns
+
+    carried = ["outlet", "doc_id", "input_doc_id", "characters", "input_characters"]
+    expected = ["outlet", "input_doc_id_2", "input_doc_id", "input_characters_2", "input_characters"]
+    assert carried_columns(Attribution, carried) == carried_columns(DocumentProfile, carried) == expected
+    for model in (Attribution, DocumentProfile):
+        names = model_schema(model, carried).names
+        assert len(names) == len(set(names))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import datetime
 import json
 from pathlib import Path
@@ -146,3 +147,31 @@ def test_carried_fields_come_from_headers_and_first_jsonl_lines(tmp_path: Path) 
     b = tmp_path / "b.csv"
     b.write_text("id,text,url\n", encoding="utf-8")
     assert carried_fields([a, b]) == ["outlet", "title", "url"]
+
+
+def test_a_multiline_csv_text_with_a_dateline_of_commas_is_read_whole(tmp_path: Path) -> None:
+    text = "قال الوزير إن الاجتماع انتهى.\nالأحد, 01 يوليو, 2012, 16:53 بتوقيت القدس\nوأضاف أن المحادثات مستمرة."
+    path = tmp_path / "in.csv"
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerows([["id", "outlet", "date", "text"], ["a1", "o", "d", "نص"], ["a2", "o", "d", text]])
+    items = list(iter_articles([path]))
+    assert [(type(i).__name__, i.doc_id) for i in items] == [("Article", "a1"), ("Article", "a2")]
+    assert isinstance(items[1], Article) and items[1].text == text
+
+
+CORPUS = Path(__file__).resolve().parents[1] / ".." / "shared" / "corpus"
+
+
+@pytest.mark.skipif(not (CORPUS / "news-wild.jsonl").exists(), reason="needs ../shared/corpus")
+@pytest.mark.parametrize("name", ["news-dev", "news-wild"])
+def test_the_corpus_written_as_csv_is_read_back_whole_without_a_suspect_quote(tmp_path: Path, name: str) -> None:
+    rows = [json.loads(line) for line in (CORPUS / f"{name}.jsonl").open(encoding="utf-8")]
+    path = tmp_path / "corpus.csv"
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["id", "outlet", "title", "text"])
+        writer.writerows([r["id"], r.get("outlet"), r.get("title"), r["text"]] for r in rows)
+    items = list(iter_articles([path]))
+    assert [i.reason for i in items if isinstance(i, ReadError)] == []
+    assert [(i.doc_id, i.text) for i in items if isinstance(i, Article)] == [(r["id"], r["text"]) for r in rows]

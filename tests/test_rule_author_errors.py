@@ -162,3 +162,10 @@ rules:
         f"{tmp_path.name}/pack.yaml:14 [say.colon]: example 'قال إن الأمر انتهى': expected cue 'قال' from this rule, "
         "found nothing",
         f"{tmp_path.name}/pack.yaml:17 [say.colon]: counterexample 'يقول: لا' matched: cue 'يقول'"]
+
+
+def test_a_rule_file_too_large_is_refused_before_it_is_parsed(tmp_path: Path) -> None:
+    entries = ", ".join(["كلمة"] * 900_000)  # about 10 MB
+    problems = _problems(tmp_path, {"pack.yaml": PACK_YAML + f"lexicons:\n  huge:\n    entries: [{entries}]\n"})
+    assert len(problems) == 1 and problems[0].startswith(f"{tmp_path.name}/pack.yaml: ")
+    assert "bytes is more than a rule file may hold (4,000,000); split it into several files" in problems[0]

@@ -17,20 +17,14 @@ from annotate.pack import CompiledPack, load_pack
 from annotate.readers import Article
 from annotate.rules.diff import diff_packs, read_sample
 
+from tiny_pack import COLON_RULE
+
 REPO = Path(__file__).resolve().parent.parent
 PACK = """\
 pack: {name: tiny, version: '1'}
 lexicons:
   say: {form: verb, entries: [قال / يقول]}
-macros:
-  who: 'ال\\p{L}+'
-rules:
-  - id: say.colon
-    description: colon speech
-    pattern: '{cue:@say} {source:who}:'
-    examples: [{text: 'قال الوزير: نعم', cue: قال, source: الوزير}]
-    counterexamples: [قالها]
-"""
+""" + COLON_RULE
 DAWWANA = PACK.replace("[قال / يقول]", "[قال / يقول, دوّن / يدوّن]")
 ARTICLES = [
     {"id": "a1", "text": "قال الوزير: المحادثات مستمرة."},

@@ -42,6 +42,9 @@ def test_editing_a_lexicon_makes_the_trie_stale_until_generate_rewrites_it(tmp_p
     assert stale.exit_code == 1
     assert "furniture.yaml:" in stale.output and "[site_section]: stale; its lexicons (site_sections, countries, " \
         "capitals) changed: run `annotate rules generate`" in stale.output
+    checked = runner.invoke(main, ["rules", "check", str(copy)])
+    assert checked.exit_code == 0 and "[site_section]: generated from site_sections, countries, capitals, which " \
+        "changed since; run `annotate rules generate`" in checked.output
     rewritten = runner.invoke(main, ["rules", "generate", str(copy)])
     assert rewritten.exit_code == 0 and "rewrote" in rewritten.output
     assert runner.invoke(main, ["rules", "generate", str(copy), "--check"]).exit_code == 0
@@ -86,3 +89,31 @@ rules:
     assert rule.regex.search("لا قال: نعم") is None
     result = CliRunner().invoke(main, ["rules", "check", str(tmp_path)])
     assert result.exit_code == 0 and "0 failed" in result.output
+
+
+def test_a_macro_written_out_carries_its_own_exclusions(tmp_path: Path) -> None:
+    (tmp_path / "pack.yaml").write_text("""\
+pack: {name: tiny, version: '1'}
+lexicons:
+  say: {form: verb, entries: [قال / يقول]}
+  stop: {entries: [أمس, اليوم]}
+macros:
+  name_word:
+    description: a word of a name
+    pattern: '\\p{L}+'
+    not_before:
+      - pattern: '@stop(?!\\p{L})'
+        why: a time word ends the name
+  name: '{name_word}(?: {name_word})?'
+rules:
+  - id: say.colon
+    description: colon speech
+    pattern: '{cue:@say} {source:name}:'
+    examples: [{text: 'قال سامح شكري: نعم', cue: قال, source: سامح شكري}]
+    counterexamples: ['قال أمس: لا']
+""", encoding="utf-8")
+    rule = load_pack(tmp_path, cache=False).rules[0]
+    assert rule.regex.search("قال سامح شكري: نعم") is not None
+    assert rule.regex.search("قال سامح اليوم: نعم") is None
+    result = CliRunner().invoke(main, ["rules", "check", str(tmp_path)])
+    assert result.exit_code == 0 and "0 failed" in result.output, result.output

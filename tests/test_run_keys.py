@@ -106,4 +106,4 @@ def test_a_run_merges_a_surname_across_articles_and_applies_aliases(pack: Compil
                  aliases=Aliases.from_data({"دونالد ترامب": ["دونالد ترمب"]}))
     table = pl.read_parquet(tmp_path / "out" / "attributions.parquet")
     assert table.sort("doc_id")["source_key"].to_list() == ["دونالد ترامب"] * 4
-    assert json.loads((tmp_path / "out" / "run.json").read_text(encoding="utf-8"))["inputs"] == [str(source.resolve())]
+    assert json.loads((tmp_path / "out" / "manifest.json").read_text(encoding="utf-8"))["inputs"] == [str(source.resolve())]

@@ -219,5 +219,6 @@ def test_a_title_alone_refers_to_its_holder_named_where_no_one_was_quoted(pack: 
 
 
 def test_ones_own_words_after_a_frame_point_back_to_the_speakers(pack: CompiledPack) -> None:
-    a = _one("وتظاهر المحتجون أمام المقر، معتبرين أنها معاملة مهينة حسب أقوالهم.", pack, "حسب")
-    assert (a.source_text, a.source_kind) == ("أقوالهم", SourceKind.collective)
+    # the implicit frame (حسب أقوالهم, like على حد تعبيره) takes the speakers as its antecedent
+    a = _one("وتظاهر المحتجون أمام المقر، معتبرين أنها معاملة مهينة حسب أقوالهم.", pack, "أقوالهم")
+    assert (a.implicit, a.antecedent_text, a.source_kind) == (True, "المحتجون", SourceKind.collective)

@@ -1,4 +1,4 @@
-"""A one-rule pack for tests that need a pack of their own (cache, runaways)."""
+"""One-rule packs for tests that need a pack of their own (cache, runaways, rule authoring)."""
 
 from __future__ import annotations
 
@@ -16,3 +16,16 @@ SAY_RULE = (
 def pack_yaml(header: str = "pack: {name: tiny, version: 0.0.1}\n", extra: str = "") -> str:
     """The text of a pack.yaml: ``header``, the one rule, then ``extra`` sections."""
     return header + SAY_RULE + extra
+
+
+# one rule: a verb of the lexicon `say`, a definite word as its source, then a colon
+COLON_RULE = """\
+rules:
+  - id: say.colon
+    description: colon speech
+    pattern: '{cue:@say} {source:who}:'
+    examples: [{text: 'قال الوزير: نعم', cue: قال, source: الوزير}]
+    counterexamples: [قالها]
+macros:
+  who: 'ال\\p{L}+'
+"""

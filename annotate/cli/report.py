@@ -21,7 +21,7 @@ from annotate.report import DEFAULT_SAMPLE, build_report
 @click.option("--aliases", "aliases_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               default=None, help="YAML file 'canonical name: [variants]'; wins over the automatic source names.")
 @click.option("--input", "inputs", multiple=True, type=click.Path(exists=True, path_type=Path),
-              help="Where the article texts are, if not where run.json says (repeatable).")
+              help="Where the article texts are, if not where manifest.json says (repeatable).")
 @click.option("--id-field", default=None, help="Id field of --input  [default: as in the run]")
 @click.option("--text-field", default=None, help="Text field of --input  [default: as in the run]")
 @click.option("--sample", type=click.IntRange(min=0), default=DEFAULT_SAMPLE, show_default=True,

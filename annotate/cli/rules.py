@@ -9,6 +9,7 @@ import click
 from rich.console import Console
 
 from annotate.cli._common import PACK_HELP, user_errors
+from annotate.errors import RuleProblem
 from annotate.pack import DEFAULT_PACK, CompiledPack, load_pack
 from annotate.rules.check import check_pack
 from annotate.rules.diff import DEFAULT_SEED, PackDiff, diff_packs, pack_at_ref, read_sample
@@ -56,12 +57,20 @@ def check(pack: Path | None, pack_option: Path | None, corpus: tuple[Path, ...],
       annotate rules check rules/
       annotate rules check --corpus ../shared/corpus/news-wild.jsonl --sample 300 --against main
     """
+    if sample is not None and not corpus:
+        raise click.UsageError("--sample draws from --corpus: give the articles with --corpus FILE")
     console = Console(highlight=False, markup=False, soft_wrap=True)
     if pack is not None and pack_option is not None and pack != pack_option:
         raise click.UsageError("give the pack once: as PACK or with --pack")
     pack = pack or pack_option
     compiled = load_pack(pack)
     report = check_pack(compiled)
+    root = pack or DEFAULT_PACK  # not compiled.root: a pack from the cache may name another folder
+    if root.is_dir():
+        report.warnings += [RuleProblem(str(item.file), item.line, item.name,
+                                        f"generated from {', '.join(item.lexicons)}, which changed since; "
+                                        "run `annotate rules generate`")
+                            for item in generated_macros(root) if item.stale]
     for warning in report.warnings:
         console.print(f"warning {warning}", style="yellow")
     for failure in report.failures:
@@ -71,12 +80,6 @@ def check(pack: Path | None, pack_option: Path | None, corpus: tuple[Path, ...],
                f"{report.counterexamples} counterexamples run, {len(report.failures)} failed, "
                f"{len(report.warnings)} warnings")
     console.print(summary)
-    root = pack or DEFAULT_PACK  # not compiled.root: a pack from the cache may name another folder
-    if root.is_dir():
-        for item in (g for g in generated_macros(root) if g.stale):
-            console.print(f"warning {item.file}:{item.line} [{item.name}]: generated from "
-                          f"{', '.join(item.lexicons)}, which changed since; run `annotate rules generate`",
-                          style="yellow")
     if corpus:
         diff = _diff_against(root, ref, compiled, corpus, sample)
         moved = len(diff.changes)

@@ -46,8 +46,10 @@ def run(inputs: tuple[Path, ...], out_dir: Path, pack_path: Path | None, id_fiel
 
     INPUT is JSONL, CSV, Parquet, a .txt file (one article, id = file name) or a
     folder of them. Fields besides the id and the text (outlet, url, date …) are
-    carried into the tables. Rows that cannot be read or annotated are listed in
-    errors.parquet with file, line and reason; the run goes on.
+    carried into the tables; gzip, zstd, bzip2 and xz files are read as they are.
+    Rows that cannot be read or annotated are listed in errors.parquet with file,
+    line and reason; the run goes on. The three tables are committed together
+    (manifest.json names the run) and one run at a time may write to --out.
 
     \b
     Example:
@@ -113,6 +115,12 @@ def _print_summary(summary: pipeline.RunSummary) -> None:
     if summary.failed:
         console.print(f"{summary.failed:,} article(s) failed: see {summary.errors_path} (file, line, reason)",
                       markup=False)
+    if summary.worker_deaths:
+        console.print(f"{summary.worker_deaths} worker process(es) died; the articles they held were annotated "
+                      f"again (any that killed a worker each time are in {summary.errors_path})", markup=False)
+    if summary.stale_removed:
+        console.print(f"removed {len(summary.stale_removed)} temporary file(s) left in {summary.out_dir} "
+                      f"by an interrupted run", markup=False)
     if summary.stopped_rules:
         stopped = ", ".join(f"{rule_id} ({count:,} article{'s' if count != 1 else ''})"
                             for rule_id, count in summary.stopped_rules.items())

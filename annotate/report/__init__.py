@@ -8,7 +8,7 @@ and claims highlighted (:mod:`annotate.report.highlight`) and fills one template
 a USB stick, and prints.
 
 The article texts are not in the tables: they are read again from the inputs that
-``run.json`` names (or ``inputs=``), streaming, stopping once the sampled ids are found.
+``manifest.json`` names (or ``inputs=``), streaming, stopping once the sampled ids are found.
 """
 
 from __future__ import annotations

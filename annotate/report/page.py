@@ -236,7 +236,7 @@ def articles_section(texts: Mapping[str, str], rows_by_doc: Mapping[str, list[di
     if not texts and not missing:
         return '<p class="note">No article with attributions to show (or --sample 0).</p>'
     if not texts:
-        return ('<p class="note">No article texts: the run folder has no run.json naming its inputs, or they '
+        return ('<p class="note">No article texts: the run folder has no manifest.json naming its inputs, or they '
                 "moved. Give them with <code>--input</code>.</p>")
     out = [LEGEND]
     for doc_id, text in texts.items():

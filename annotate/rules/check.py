@@ -4,7 +4,10 @@ Rules carry their own tests, like Semgrep's fixtures: an attribution rule's
 ``examples`` must produce an attribution from that rule with the stated cue, source,
 type, kind and claim; its ``counterexamples`` (the near misses: ``قالها بصوت عال``,
 ``حسب الحاجة``) must produce nothing from it. Source-kind and furniture rules carry
-theirs too. A failure is located like any other rule problem: file, line, rule id.
+theirs too, and so do cue lexicons: a sentence where one of their forms is the cue, and
+one where the same letters are not (``دون`` "without" for ``دوّن`` "wrote down"). Entries
+that normalisation makes spelt like a function word or another lexicon's word are
+reported. A failure is located at the example's own line.
 """
 
 from __future__ import annotations
@@ -208,8 +211,8 @@ def _check_lexicons(pack: CompiledPack, report: CheckReport) -> None:
                     where.file, where.counterexample(index), name,
                     f"counterexample {text!r}: {wrong[0].cue_text!r} was taken as a cue of this lexicon "
                     f"(rule {wrong[0].rule_id})"))
-    for problem in lexicon_collisions(pack, cue_names):
-        (report.failures if problem.message.startswith("homograph") else report.warnings).append(problem)
+    report.warnings += lexicon_collisions(pack, cue_names)
+    report.failures += unproven_homographs(pack)
 
 
 def _lexicon_example(pack: CompiledPack, lexicon: CompiledLexicon, example: LexiconExample) -> str | None:
@@ -272,7 +275,14 @@ def lexicon_collisions(pack: CompiledPack, cue_names: set[str] | None = None) ->
                         f"entry {written!r} gives the form {form!r}{how}, spelt like {' and '.join(clash)}: "
                         f"it will be a cue wherever that word is written; remove the entry, or list {form!r} "
                         "under homographs: with a counterexample that holds it"))
-        for form in sorted(kept):
+    return problems
+
+
+def unproven_homographs(pack: CompiledPack) -> list[RuleProblem]:
+    """Forms listed under a lexicon's ``homographs`` that no counterexample of it holds."""
+    problems = []
+    for name, (spec, where) in pack.expander.source.lexicons.items():
+        for form in sorted({normalise_term(h.strip()) for h in spec.homographs}):
             if not any(regex.search(rf"(?<!\p{{L}}){regex.escape(form)}(?!\p{{L}})", normalise_term(text))
                        for text in spec.counterexamples):
                 problems.append(RuleProblem(where.file, where.line, name,

@@ -27,7 +27,7 @@ from yaml.nodes import MappingNode, Node, SequenceNode
 
 from annotate.errors import RuleProblem
 from annotate.rules.schema import (
-    CredibilitySettings, FurnitureRule, Lexicon, PackMeta, Rule, SourceKindRule,
+    CredibilitySettings, FurnitureRule, Lexicon, Macro, PackMeta, Rule, SourceKindRule,
 )
 
 
@@ -166,10 +166,14 @@ def _validate(source: PackSource, data: dict[Any, Any], tree: Node | None, shown
                         item = _bounded(item, name, tree, shown, problems)
                 elif isinstance(body, str) and body:
                     item = body
+                elif isinstance(body, dict):  # written out: pattern, description, not_before / not_after
+                    macro = _one(Macro, body, (key, name), data, tree, shown, problems)
+                    item = macro.full_pattern if macro is not None else None
                 else:
                     item = None
                     problems.append(RuleProblem(shown, line_of(tree, (key, name)), str(name),
-                                                f"macros.{name}: a macro is one pattern string"))
+                                                f"macros.{name}: a macro is a pattern string, or a mapping with "
+                                                "pattern, description, not_before, not_after"))
                 if item is None:
                     source.broken[key].add(str(name))
                 else:

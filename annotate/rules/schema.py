@@ -85,16 +85,41 @@ class Exclusion(_Strict):
     why: str = Field(min_length=1, description="What this exclusion keeps out, for the next author")
 
 
-class Rule(_Strict):
+class _Guarded(_Strict):
+    """Named exclusions, shared by rules and macros."""
+
+    not_before: list[Exclusion] = Field(
+        default_factory=list,
+        description="Does not match where one of these matches at the start of its match (a look-ahead)")
+    not_after: list[Exclusion] = Field(
+        default_factory=list,
+        description="Does not match where one of these ends just before its match (a look-behind)")
+
+    def guarded(self, pattern: str) -> str:
+        """``pattern`` with the exclusions in front, still in the pattern language."""
+        guards = ""
+        if self.not_after:
+            guards += "(?<!" + "|".join(f"(?:{e.pattern})" for e in self.not_after) + ")"
+        if self.not_before:
+            guards += "(?!" + "|".join(f"(?:{e.pattern})" for e in self.not_before) + ")"
+        return guards + pattern
+
+
+class Macro(_Guarded):
+    """A macro written out: its pattern, what it is for, and its named exclusions."""
+
+    description: str = ""
+    pattern: str = Field(min_length=1)
+
+    @property
+    def full_pattern(self) -> str:
+        return self.guarded(self.pattern)
+
+
+class Rule(_Guarded):
     id: str = Field(pattern=RULE_ID)
     description: str = Field(min_length=1)
     pattern: str = Field(min_length=1)
-    not_before: list[Exclusion] = Field(
-        default_factory=list,
-        description="The rule does not fire where one of these matches at the start of its match (a look-ahead)")
-    not_after: list[Exclusion] = Field(
-        default_factory=list,
-        description="The rule does not fire where one of these ends just before its match (a look-behind)")
     priority: int = 50
     kind: SourceKind | None = Field(
         default=None, description="Fixes the source's kind (e.g. hearsay for يقال) instead of resolving it"
@@ -105,12 +130,7 @@ class Rule(_Strict):
     @property
     def full_pattern(self) -> str:
         """The pattern with its named exclusions in front, still in the pattern language."""
-        guards = ""
-        if self.not_after:
-            guards += "(?<!" + "|".join(f"(?:{e.pattern})" for e in self.not_after) + ")"
-        if self.not_before:
-            guards += "(?!" + "|".join(f"(?:{e.pattern})" for e in self.not_before) + ")"
-        return guards + self.pattern
+        return self.guarded(self.pattern)
 
 
 class SourceKindRule(_Strict):
@@ -144,14 +164,14 @@ class PackFile(_Strict):
     pack: PackMeta | None = None
     credibility: CredibilitySettings | None = None
     lexicons: dict[str, Lexicon] = Field(default_factory=dict)
-    macros: dict[str, str] = Field(default_factory=dict)
+    macros: dict[str, str | Macro] = Field(default_factory=dict)
     rules: list[Rule] = Field(default_factory=list)
     source_kinds: list[SourceKindRule] = Field(default_factory=list)
     furniture: list[FurnitureRule] = Field(default_factory=list)
 
 
 __all__ = [
-    "CredibilitySettings", "Exclusion", "FurnitureRule", "Grade", "Lexicon", "LexiconEntry", "LexiconExample", "PackFile",
+    "CredibilitySettings", "Exclusion", "FurnitureRule", "Grade", "Lexicon", "LexiconEntry", "LexiconExample", "Macro", "PackFile",
     "PackMeta", "Rule", "RuleExample", "SourceKindRule", "SourceType",
 ]
 
