@@ -57,8 +57,13 @@ def _read_table(folder: Path, name: str) -> pl.DataFrame:
 
 def run_note(inputs: list[Path], id_field: str, text_field: str, pack_version: str) -> dict[str, Any]:
     """What the report needs to find the article texts again: inputs, id and text fields."""
-    return {"inputs": [str(Path(p).resolve()) for p in inputs], "id_field": id_field,
+    return {"inputs": [_printable(str(Path(p).resolve())) for p in inputs], "id_field": id_field,
             "text_field": text_field, "pack_version": pack_version}
+
+
+def _printable(path: str) -> str:
+    """A file name that is not UTF-8 (kept as surrogates by Python) made writable as JSON text."""
+    return path.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
 
 def read_manifest(folder: Path) -> dict[str, Any]:
