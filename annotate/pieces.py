@@ -2,10 +2,10 @@
 
 Some steps of the engine compare attributions pairwise (chains, claim trimming,
 back-references), so their cost grows with the square of an article's length: one
-article of real corpus paragraphs takes 1.05 s of CPU at 400,000 characters, 4.7 s at
-800,000 and 41.2 s at 2,000,000 (``benchmarks/long_article.py``). News articles are far
+article of real corpus paragraphs takes 1.4 s of CPU at 400,000 characters, 6.8 s at
+800,000 and 82 s at 2,000,000 (``benchmarks/long_article.py``). News articles are far
 shorter, but a whole book or a scraped page dump can reach millions of characters; in
-pieces the 2,000,000 characters take 4.4 s.
+pieces the 2,000,000 characters take 6.7 s.
 
 A text longer than ``PIECE_CHARS`` is cut into pieces of at most that many characters,
 each at the last paragraph break (else sentence end, else space) before the limit; each
