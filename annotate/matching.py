@@ -125,11 +125,14 @@ def find_candidates(text: str, sentences: list[Offsets], pack: CompiledPack,
                                 while at and sentence[at - 1].isspace():
                                     at -= 1
                             m = rule.regex.match(sentence, at)
-                            if m is not None:
-                                out.append(_candidate(rule, index, s_start, m))
+                            candidate = _candidate(rule, index, s_start, m) if m is not None else None
+                            if candidate is not None:
+                                out.append(candidate)
                     continue
                 for m in overlapping(rule.regex, sentence):
-                    out.append(_candidate(rule, index, s_start, m))
+                    candidate = _candidate(rule, index, s_start, m)
+                    if candidate is not None:
+                        out.append(candidate)
             except RuleTimeout:
                 del out[found:]
                 budget.stopped(rule.id, f"rule {rule.id!r} on sentence {index}")
@@ -156,14 +159,17 @@ def overlapping(pattern: Any, text: str) -> Iterator[Any]:
         pos = m.start() + 1
 
 
-def _candidate(rule: CompiledRule, index: int, offset: int, m: Any) -> Candidate:
+def _candidate(rule: CompiledRule, index: int, offset: int, m: Any) -> Candidate | None:
+    """The match as a candidate; none where the cue took no text (``(?:{cue:…})?``), which
+    ``rules check`` and ``run`` refuse, but a pack loaded as a library may still hold."""
     def slot(name: str) -> Offsets | None:
         if name not in rule.slots or m.start(name) < 0:
             return None
         return offset + m.start(name), offset + m.end(name)
 
     cue = slot("cue")
-    assert cue is not None
+    if cue is None or cue[0] == cue[1]:
+        return None
     return Candidate(rule, index, offset + m.start(), offset + m.end(), cue, slot("source"), slot("claim"))
 
 

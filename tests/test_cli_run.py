@@ -113,6 +113,18 @@ def test_run_refuses_a_cue_pattern_that_matches_the_empty_string_before_any_work
     assert not (tmp_path / "out").exists()
 
 
+def test_rules_check_reports_a_cue_pattern_that_matches_the_empty_string_instead_of_crashing(
+        tmp_path: Path) -> None:
+    pack = tmp_path / "pack"
+    pack.mkdir()
+    for name, text in EMPTY_CUE_PACK.items():
+        (pack / name).write_text(text, encoding="utf-8")
+    outcome = CliRunner().invoke(main, ["rules", "check", str(pack)])
+    assert outcome.exit_code == 1
+    assert outcome.exception is None or isinstance(outcome.exception, SystemExit)
+    assert "[empty.cue]: pattern matches the empty string" in outcome.output
+
+
 def test_run_summary_names_the_temporary_files_of_an_interrupted_run_it_removed(
         tmp_path: Path, fake_engine: None) -> None:
     source = tmp_path / "in.jsonl"
