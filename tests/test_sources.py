@@ -241,3 +241,9 @@ def test_the_same_source_named_again_with_itself_still_points_back(pack: Compile
     text = "وقالت مصادر أمنية إن الهجوم وقع ليلا. وأضاف المصدر ذاته أن القتلى ثلاثة."
     a = _one(text, pack, "وأضاف")
     assert a.source_kind is SourceKind.unnamed_source and a.antecedent_id is not None
+
+
+def test_a_conditional_after_the_verb_opens_a_clause_not_a_source(pack: CompiledPack) -> None:
+    text = "وقال الباحث سمير داود إن المدن تتغير. ويضيف وإذا أردنا أن نفهم المدينة فعلينا أن نمشي فيها."
+    a = _one(text, pack, "ويضيف")
+    assert a.implicit and a.antecedent_text == "سمير داود"
