@@ -25,6 +25,11 @@ _DELETED_CHARS = (
     + "\u200b\u200c\u200d\u200e\u200f\u061c\u2066\u2067\u2068\u2069\u202a\u202b\u202c\u202d\u202e\ufeff"
 )
 _DELETED = regex.compile("[" + regex.escape(_DELETED_CHARS) + "]")
+# A direction mark that a legacy code page turned into "?" (" ?الدين"، "لـ» ?الدين"): a
+# question mark follows its word, so a "?" that opens an Arabic word, with no letter or
+# digit before it, is that lost mark and is deleted like the others (it would otherwise
+# end the sentence in the middle of a clause).
+_LOST_MARK = regex.compile(r"(?<![\p{L}\p{N}])\?(?=\p{Arabic})")
 # Marks that belong to the letter before them: a span ending on that letter takes them.
 _TRAILING_MARKS = frozenset(_DELETED_CHARS[:22] + "\u0640")
 
@@ -78,18 +83,23 @@ class Normalised:
 
 def normalise(text: str) -> Normalised:
     """Normalise ``text`` for matching; see the module docstring for what changes."""
-    folded = text.translate(_TABLE)
+    lost = [m.start() for m in _LOST_MARK.finditer(text)] if "?" in text else []
+    folded = (_LOST_MARK.sub("", text) if lost else text).translate(_TABLE)
     if len(folded) == len(text):
         return Normalised(text, folded, ())
     deleted = [m.start() for m in _DELETED.finditer(text)]
+    if lost:
+        deleted = sorted(deleted + lost)
     return Normalised(text, folded, tuple(d - k for k, d in enumerate(deleted)))
 
 
 def normalise_term(term: str) -> str:
     """Normalise a lexicon entry exactly as article text is."""
-    return term.translate(_TABLE)
+    return (_LOST_MARK.sub("", term) if "?" in term else term).translate(_TABLE)
 
 
 def normalise_pattern(pattern: str) -> str:
-    """Normalise the Arabic in a regex pattern, leaving the case of its escapes alone."""
+    """Normalise the Arabic in a regex pattern, leaving the case of its escapes alone.
+
+    (A pattern's ``?`` is a quantifier, even before a letter: no lost mark is deleted here.)"""
     return pattern.translate(_PATTERN_TABLE)

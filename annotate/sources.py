@@ -46,6 +46,10 @@ class SourceInfo:
     pronoun: bool = False  # هؤلاء، هو: points back like an implicit cue
 
 
+# a token with no letter or digit (a slash, a dash) that may stand between a title and its name
+_SEPARATOR = regex.compile(r"[^\p{L}\p{N}]+")
+
+
 def _tokens(text: str, start: int, end: int) -> list[tuple[int, int]]:
     return [(m.start(), m.end()) for m in _TOKEN.finditer(text, start, end)]
 
@@ -127,12 +131,14 @@ def split_role(text: str, start: int, end: int, pack: CompiledPack) -> tuple[tup
         return (start, end), None
     tokens = _tokens(text, start + head_len, end)
     previous = text[start:start + head_len].split()[-1]
-    for i, (s, e) in enumerate(tokens):
+    role_end = start + head_len
+    for s, e in tokens:
         word = text[s:e]
+        if _SEPARATOR.fullmatch(word):  # a slash between title and name: اللواء/ محمد، الشيخ / علي
+            continue
         if _after_definite(previous, pack) and _may_open_name(word, pack):
-            role_end = tokens[i - 1][1] if i else start + head_len
             return (s, end), (start, role_end)
-        previous = word
+        previous, role_end = word, e
     return _name_after_proper_complement(text, start, end, tokens, pack)
 
 
@@ -226,6 +232,15 @@ def continued_title_name(text: str, end: int, sentence_end: int, pack: CompiledP
 def _after_definite(previous: str, pack: CompiledPack) -> bool:
     return previous.startswith(("ال", "لل", "بال")) or _in_lexicon(pack, c.COUNTRIES, previous) \
         or _in_lexicon(pack, c.CAPITALS, previous)
+
+
+def _common_head(word: str, pack: CompiledPack) -> bool:
+    """A head that many sources share (a title, or a head in a lexicon tagged with a kind:
+    المصدر، الوزير، الشركة), which ذاته/نفسه can make name the source just quoted again."""
+    bare = word[2:] if word.startswith("ال") and len(word) > 4 else word
+    return _in_lexicon(pack, c.ROLE_HEADS, word) or _in_lexicon(pack, c.PERSON_TITLES, word) or any(
+        "kind" in lexicon.tags and (lexicon.lookup(word) is not None or lexicon.lookup(bare) is not None)
+        for lexicon in pack.lexicons.values())
 
 
 def _may_open_name(word: str, pack: CompiledPack) -> bool:
@@ -351,7 +366,9 @@ def describe(text: str, start: int, end: int, sentence_end: int, cue_gender: str
     phrase = text[name_start:name_end]
     words = phrase.split()
     named_again = [word for word in words if not _in_lexicon(pack, c.SAME_WORDS, word)]
-    same = bool(named_again) and len(named_again) < len(words)  # نفسه alone is a reflexive, not a source
+    # نفسه alone is a reflexive, not a source; after a name or a unique text (ترامب نفسه،
+    # القرآن نفسه) it means "himself, itself" and names no earlier source
+    same = bool(named_again) and len(named_again) < len(words) and _common_head(named_again[0], pack)
     words = named_again or words
     head = words[0] if words else ""
     gender, number = agreement(phrase, kind, cue_gender, cue_number, cue_before, pack)

@@ -6,7 +6,7 @@ from annotate.normalise import normalise, normalise_term
 
 ARABIC = "ابتثجحخدذرزسشصضطظعغفقكلمنهويءأإآىةؤئ"
 MARKS = "\u064b\u064c\u064d\u064e\u064f\u0650\u0651\u0652\u0640\u200f"
-QUOTES = "“”«»\""
+QUOTES = "“”«»\"?"
 
 
 def test_normalise_folds_letters_and_quotes() -> None:
@@ -31,6 +31,15 @@ def test_span_takes_the_tanween_of_its_last_letter() -> None:
 def test_text_without_deletions_maps_to_itself() -> None:
     n = normalise("قال الوزير")
     assert n.breaks == () and n.span(4, 10) == (4, 10)
+
+
+def test_a_question_mark_opening_an_arabic_word_is_a_lost_direction_mark() -> None:
+    text = "وأضاف في ?تصريح لـ« ?المجلة» أن ?الموعد تأجل. هل تأجل? نعم"
+    n = normalise(text)
+    assert n.text == 'واضاف في تصريح ل" المجله" ان الموعد تاجل. هل تاجل? نعم'
+    start = n.text.index("الموعد")
+    s, e = n.span(start, start + len("الموعد"))
+    assert text[s:e] == "الموعد"
 
 
 @given(st.text(alphabet=ARABIC + MARKS + QUOTES + " .،", max_size=60), st.data())

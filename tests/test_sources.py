@@ -222,3 +222,28 @@ def test_ones_own_words_after_a_frame_point_back_to_the_speakers(pack: CompiledP
     # the implicit frame (حسب أقوالهم, like على حد تعبيره) takes the speakers as its antecedent
     a = _one("وتظاهر المحتجون أمام المقر، معتبرين أنها معاملة مهينة حسب أقوالهم.", pack, "أقوالهم")
     assert (a.implicit, a.antecedent_text, a.source_kind) == (True, "المحتجون", SourceKind.collective)
+
+
+def test_a_slash_between_a_title_and_a_name_stays_out_of_both(pack: CompiledPack) -> None:
+    a = _one("وأوضح اللواء/ سالم أحمد الحارثي أن الطريق أعيد فتحه.", pack, "أوضح")
+    assert (a.source_text, a.source_role, a.source_kind) == ("سالم أحمد الحارثي", "اللواء", SourceKind.person)
+
+
+def test_itself_after_a_name_or_a_scripture_names_no_earlier_source(pack: CompiledPack) -> None:
+    text = "وقالت الوزارة في بيان إن المعبر أغلق. وأكد رئيس الوزراء هشام سعيد نفسه أن الإغلاق مؤقت."
+    a = _one(text, pack, "أكد")
+    assert (a.source_kind, a.antecedent_id) == (SourceKind.person, None)
+    b = _one("ويخبرنا الإنجيل نفسه أن المحبة تصبر طويلا.", pack, "يخبرنا")
+    assert (b.source_type, b.source_kind) == ("named", SourceKind.document)
+
+
+def test_the_same_source_named_again_with_itself_still_points_back(pack: CompiledPack) -> None:
+    text = "وقالت مصادر أمنية إن الهجوم وقع ليلا. وأضاف المصدر ذاته أن القتلى ثلاثة."
+    a = _one(text, pack, "وأضاف")
+    assert a.source_kind is SourceKind.unnamed_source and a.antecedent_id is not None
+
+
+def test_a_conditional_after_the_verb_opens_a_clause_not_a_source(pack: CompiledPack) -> None:
+    text = "وقال الباحث سمير داود إن المدن تتغير. ويضيف وإذا أردنا أن نفهم المدينة فعلينا أن نمشي فيها."
+    a = _one(text, pack, "ويضيف")
+    assert a.implicit and a.antecedent_text == "سمير داود"
