@@ -32,6 +32,8 @@ not overwritten unless asked (``config_policy="replace"``).
 
 from __future__ import annotations
 
+import time
+
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -87,6 +89,11 @@ def _claim_title(studio: Studio, title: str, created: int) -> int:
     lost deletes it (it is still empty: nothing is imported before this check).
     """
     ids = studio.project_ids(title)
+    for wait in (0.2, 0.5, 1.0, 2.0):  # a listing that does not show our own project yet is stale: ask again
+        if created in ids:
+            break
+        time.sleep(wait)
+        ids = studio.project_ids(title)
     winner = min(ids) if ids else created
     if winner != created:
         studio.delete_project(created)
