@@ -20,7 +20,7 @@ from annotate.contract import contract_problems
 from annotate.errors import RulePackError, RuleProblem
 from annotate.pack_cache import CodeCache, cache_dir  # noqa: F401  (cache_dir: re-exported)
 from annotate.rules.compiler import (
-    LETTER, CompiledLexicon, Engine, Expander, compile_lexicon, compile_pattern, trie_pattern,
+    LETTER, CompiledLexicon, Engine, Expander, compile_lexicon, compile_pattern, group_end, trie_pattern,
 )
 from annotate.rules.loader import Located, PackSource, read_pack
 from annotate.rules.schema import CredibilitySettings, FurnitureRule, Rule, SourceKindRule
@@ -130,31 +130,8 @@ def spaced_cue(pattern: str) -> bool:
 
 def _skip_lookarounds(pattern: str, pos: int) -> int:
     while _LOOKAROUND.match(pattern, pos):
-        pos = _skip_group(pattern, pos)
-    return pos
-
-
-def _skip_group(pattern: str, pos: int) -> int:
-    """The index just past the balanced group opening at ``pos`` (escapes and classes skipped)."""
-    depth = 0
-    in_class = False
-    while pos < len(pattern):
-        ch = pattern[pos]
-        if ch == "\\":
-            pos += 2
-            continue
-        if in_class:
-            in_class = ch != "]"
-        elif ch == "[":
-            in_class = True
-            if pattern.startswith("[]", pos) or pattern.startswith("[^]", pos):
-                pos += 2 if pattern[pos + 1] == "]" else 3
-                continue
-        elif ch in "()":
-            depth += 1 if ch == "(" else -1
-            if depth == 0:
-                return pos + 1
-        pos += 1
+        end = group_end(pattern, pos)
+        pos = end + 1 if end >= 0 else len(pattern)
     return pos
 
 

@@ -368,7 +368,7 @@ def _scan(pattern: str, start: int, on_char):  # type: ignore[no-untyped-def]
     return -1
 
 
-def _group_end(pattern: str, start: int) -> int:
+def group_end(pattern: str, start: int) -> int:
     """Index of the ``)`` closing the group that opens at ``start`` (-1: unbalanced)."""
     return _scan(pattern, start, lambda i, ch, depth: ch == ")" and depth == 0)
 
@@ -391,7 +391,7 @@ def _atoms(seq: str) -> list[tuple[str, str]] | None:
     while i < n:
         ch = seq[i]
         if ch == "(":
-            end = _group_end(seq, i)
+            end = group_end(seq, i)
             if end < 0:
                 return None
             j = end + 1
@@ -473,7 +473,7 @@ def split_lookbehinds(pattern: str) -> str:
     pos = i = 0
     while (m := _LOOKBEHIND.search(pattern, i)) is not None:
         start = m.start()
-        end = _group_end(pattern, start)
+        end = group_end(pattern, start)
         if end < 0:
             break
         rewritten = _split_one(pattern[start + 4:end], negative=pattern[start + 3] == "!")
