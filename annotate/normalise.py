@@ -13,7 +13,28 @@ from __future__ import annotations
 from bisect import bisect_right
 from dataclasses import dataclass
 
-import regex
+import re
+
+# The regex module's \p{Arabic} (Script=Arabic), spelled out for re, which has no script
+# classes: not the Arabic comma, semicolon and question mark, tatweel or the harakat
+# (Common and Inherited), but the letters, Arabic-Indic digits and presentation forms.
+ARABIC_SCRIPT = (
+    "\u0600-\u0604\u0606-\u060b\u060d-\u061a\u061c-\u061e\u0620-\u063f\u0641-\u064a\u0656-\u066f"
+    "\u0671-\u06dc\u06de-\u06ff\u0750-\u077f\u0870-\u0891\u0897-\u08e1\u08e3-\u08ff"
+    "\ufb50-\ufd3d\ufd40-\ufdcf\ufdf0-\ufdff\ufe70-\ufe74\ufe76-\ufefc"
+    "\U00010e60-\U00010e7e\U00010ec2-\U00010ec7\U00010ec9-\U00010eee\U00010ef0-\U00010eff"
+    "\U0001ee00-\U0001ee03\U0001ee05-\U0001ee1f\U0001ee21-\U0001ee22\U0001ee24\U0001ee27"
+    "\U0001ee29-\U0001ee32\U0001ee34-\U0001ee37\U0001ee39\U0001ee3b\U0001ee42\U0001ee47"
+    "\U0001ee49\U0001ee4b\U0001ee4d-\U0001ee4f\U0001ee51-\U0001ee52\U0001ee54\U0001ee57"
+    "\U0001ee59\U0001ee5b\U0001ee5d\U0001ee5f\U0001ee61-\U0001ee62\U0001ee64"
+    "\U0001ee67-\U0001ee6a\U0001ee6c-\U0001ee72\U0001ee74-\U0001ee77\U0001ee79-\U0001ee7c"
+    "\U0001ee7e\U0001ee80-\U0001ee89\U0001ee8b-\U0001ee9b\U0001eea1-\U0001eea3"
+    "\U0001eea5-\U0001eea9\U0001eeab-\U0001eebb\U0001eef0-\U0001eef1"  # Arabic mathematical symbols
+)
+# The regex module's \s (Unicode White_Space) for a class of re, whose \s adds the
+# information separators \x1c-\x1f: splitting words where the regex module did not
+# would change where a source or a sentence ends.
+WHITE_SPACE = "\t\n\x0b\x0c\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
 
 # Deleted for matching: harakat and tanween, superscript alef, Quranic annotation signs,
 # tatweel, and invisible direction / joiner marks that scraped pages are full of.
@@ -24,12 +45,12 @@ _DELETED_CHARS = (
     + "\u0640"  # tatweel
     + "\u200b\u200c\u200d\u200e\u200f\u061c\u2066\u2067\u2068\u2069\u202a\u202b\u202c\u202d\u202e\ufeff"
 )
-_DELETED = regex.compile("[" + regex.escape(_DELETED_CHARS) + "]")
+_DELETED = re.compile("[" + re.escape(_DELETED_CHARS) + "]")
 # A direction mark that a legacy code page turned into "?" (" ?الدين"، "لـ» ?الدين"): a
 # question mark follows its word, so a "?" that opens an Arabic word, with no letter or
 # digit before it, is that lost mark and is deleted like the others (it would otherwise
 # end the sentence in the middle of a clause).
-_LOST_MARK = regex.compile(r"(?<![\p{L}\p{N}])\?(?=\p{Arabic})")
+_LOST_MARK = re.compile(rf"(?<![^\W_])\?(?=[{ARABIC_SCRIPT}])")  # [^\W_]: a letter or a digit
 # Marks that belong to the letter before them: a span ending on that letter takes them.
 _TRAILING_MARKS = frozenset(_DELETED_CHARS[:22] + "\u0640")
 

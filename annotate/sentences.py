@@ -8,15 +8,23 @@ between digits (``3.5``) is not a boundary.
 
 from __future__ import annotations
 
-import regex
+import re
 
-_BOUNDARY = regex.compile(
-    r"""
+from annotate.normalise import WHITE_SPACE
+
+# The regex module's \w, which the splitter was written for, takes combining marks and the
+# joiners (harakat, superscript alef, Quranic signs, ZWNJ/ZWJ: normalisation deletes the
+# Arabic ones) but not the superscript digits and fractions that re's \w takes: spelled
+# out so that any text splits as before (marks and numerals of other scripts aside).
+_WORD = (r"(?:[^\W\xb2\xb3\xb9\xbc-\xbe]"
+         r"|[\u0300-\u036f\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06dc\u06df-\u06e4\u06e7\u06e8\u06ea-\u06ed\u200c\u200d])")
+_BOUNDARY = re.compile(
+    rf"""
     \n+                                   # a line break always ends a sentence
-    | (?<!(?:^|[\s(])\w)                  # not after a one-letter abbreviation (د. / أ.)
-      [.!?؟؛…]+ ["')\]]* (?=\s|$)          # end punctuation, closing quotes, then space
+    | (?<!^{_WORD})(?<![{WHITE_SPACE}(]{_WORD})   # not after a one-letter abbreviation (د. / أ.)
+      [.!?؟؛…]+ ["')\]]* (?=[{WHITE_SPACE}]|$)    # end punctuation, closing quotes, then space
     """,
-    regex.VERBOSE | regex.V1,
+    re.VERBOSE,
 )
 
 

@@ -12,18 +12,28 @@ does not load); the kind itself is decided by the pack's ``source_kinds`` rules 
 
 from __future__ import annotations
 
+import functools
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-import regex
-
 from annotate import contract as c
+from annotate.normalise import WHITE_SPACE
 from annotate.pack import CompiledPack
 from annotate.records import SourceKind
+from annotate.rules.compiler import LETTER
 
-_TOKEN = regex.compile(r'"[^"\n]{1,60}"|\([^)\n]{1,40}\)|[^\s،,:;؛.!?؟]+')
+# The helpers' patterns run on re, compiled once here: \p{L} is LETTER (as in the pack's
+# rules), [\p{L}\p{N}] is [^\W_], and \s is WHITE_SPACE (the regex module's \s).
+_TOKEN = re.compile(rf'"[^"\n]{{1,60}}"|\([^)\n]{{1,40}}\)|[^{WHITE_SPACE}،,:;؛.!?؟]+')
 _TRIM = " \t\n،,:;؛.!?؟-–—"
-_SOUND_PLURAL = regex.compile(r"(?:ون|ين)$")
+_SOUND_PLURAL = re.compile(r"(?:ون|ين)$")
+_S = f"[{WHITE_SPACE}]"
+_A_LETTER = re.compile(LETTER)
+_CLAUSE_MARK = re.compile(r"[،,:;؛]")
+_CLAUSE_MARK_OR_QUOTE = re.compile(r'[،,:;؛"]')
+_NAME_CLOSER = re.compile(r"[،,:;؛.]")
+_ROLE_CLOSER = re.compile(r"[،,:]")
 # anonymous kinds whose head is grammatically a non-human plural or a collective noun
 _PLURAL_KINDS = {SourceKind.collective, SourceKind.witness}
 # a phrase of these kinds may be a title whose holder's name follows it
@@ -47,7 +57,7 @@ class SourceInfo:
 
 
 # a token with no letter or digit (a slash, a dash) that may stand between a title and its name
-_SEPARATOR = regex.compile(r"[^\p{L}\p{N}]+")
+_SEPARATOR = re.compile(r"[\W_]+")
 
 
 def _tokens(text: str, start: int, end: int) -> list[tuple[int, int]]:
@@ -96,7 +106,7 @@ def _is_addressee(word: str, pack: CompiledPack) -> bool:
     return any(_in_lexicon(pack, name, rest) for name in _ADDRESSEE_HEADS)
 
 
-_QUANTIFIED = regex.compile(r"(?:\s+(?:اخر|اخري|اخرون|اخرين|كبير|قليل|محدود|ضخم))?\s+من\s+")
+_QUANTIFIED = re.compile(rf"(?:{_S}+(?:اخر|اخري|اخرون|اخرين|كبير|قليل|محدود|ضخم))?{_S}+من{_S}+")
 
 
 def quantified_noun(text: str, start: int, end: int, sentence_end: int, pack: CompiledPack) -> int:
@@ -112,7 +122,7 @@ def quantified_noun(text: str, start: int, end: int, sentence_end: int, pack: Co
     noun_end = end
     for i, (s, e) in enumerate(tokens):
         word = text[s:e]
-        if (i and regex.search(r"[،,:;؛]", text[tokens[i - 1][1]:s])) or _in_lexicon(pack, c.NER_STOP_WORDS, word) \
+        if (i and _CLAUSE_MARK.search(text, tokens[i - 1][1], s)) or _in_lexicon(pack, c.NER_STOP_WORDS, word) \
                 or _is_complementiser(word, pack) or _is_cue_word(word, pack) or _is_addressee(word, pack):
             break
         noun_end = e
@@ -167,7 +177,7 @@ _NOT_NAMES = (c.ROLE_HEADS, c.COUNTRIES, c.CAPITALS, c.ORGANIZATIONS, c.ORG_HEAD
               c.AFFILIATION_ADJECTIVES, c.MEDIA_HEADS, c.AGENCIES)
 _ADDRESSEE_HEADS = (c.ROLE_HEADS, c.MEDIA_HEADS, c.AGENCIES)
 
-_COMMA = regex.compile(r"\s*[،,]\s*")
+_COMMA = re.compile(rf"{_S}*[،,]{_S}*")
 # a definite word, a prepositional phrase or a quotation does not open a name (باتريك، لوران do)
 _NAME_NOT_START = ("ال", "لل", "وال", "فال", "بال", '"', "(")
 
@@ -208,7 +218,7 @@ def continued_title_name(text: str, end: int, sentence_end: int, pack: CompiledP
     frame (في بيان، في تصريح) or a comma ends the search: what follows is not the title.
     """
     tokens = _tokens(text, end, sentence_end)[:14]
-    if not tokens or regex.search(r"[،,:;؛]", text[end:tokens[0][0]]):
+    if not tokens or _CLAUSE_MARK.search(text, end, tokens[0][0]):
         return None
     first = text[tokens[0][0]:tokens[0][1]]
     if not (_in_lexicon(pack, c.TITLE_LINKS, first) or first.startswith("لل")):
@@ -219,7 +229,7 @@ def continued_title_name(text: str, end: int, sentence_end: int, pack: CompiledP
     for i in range(1, len(tokens)):
         s, e = tokens[i]
         word = text[s:e]
-        if regex.search(r'[،,:;؛"]', text[tokens[i - 1][1]:s]):
+        if _CLAUSE_MARK_OR_QUOTE.search(text, tokens[i - 1][1], s):
             return None
         if _in_lexicon(pack, c.NER_STOP_WORDS, word) and not _in_lexicon(pack, c.TITLE_LINKS, word):
             return None
@@ -256,9 +266,9 @@ def _closed_name(text: str, tokens: list[tuple[int, int]], first: int, sentence_
     a stop word or the sentence end; None when it runs on."""
     for j in range(first + 1, min(first + 5, len(tokens)) + 1):
         if j == len(tokens):
-            return (tokens[first][0], tokens[j - 1][1]) if not regex.search(r"\p{L}", text[tokens[j - 1][1]:sentence_end]) else None
+            return (tokens[first][0], tokens[j - 1][1]) if not _A_LETTER.search(text, tokens[j - 1][1], sentence_end) else None
         word = text[tokens[j][0]:tokens[j][1]]
-        if regex.search(r"[،,:;؛.]", text[tokens[j - 1][1]:tokens[j][0]]) or _in_lexicon(pack, c.COMPLEMENTISERS, word) \
+        if _NAME_CLOSER.search(text, tokens[j - 1][1], tokens[j][0]) or _in_lexicon(pack, c.COMPLEMENTISERS, word) \
                 or _in_lexicon(pack, c.NER_STOP_WORDS, word) or _is_addressee(word, pack):
             return tokens[first][0], tokens[j - 1][1]
         if not _may_open_name(word, pack) and not word.startswith("ال"):
@@ -278,13 +288,13 @@ def trailing_role(text: str, start: int, end: int,
 
 def apposition_role(text: str, end: int, sentence_end: int, pack: CompiledPack) -> tuple[int, int] | None:
     """A role between commas right after the source: ``باسكال كونفافرو، المتحدث باسم …،``."""
-    m = regex.match(r"\s*[،,]\s*", text[end:sentence_end])
+    m = _COMMA.match(text[end:sentence_end])
     if not m:
         return None
     start = end + m.end()
     if not _starts_with_lexicon(pack, c.ROLE_HEADS, text[start:sentence_end]):
         return None
-    stop = regex.search(r"[،,:]", text[start:sentence_end])
+    stop = _ROLE_CLOSER.search(text[start:sentence_end])
     if not stop:
         return None
     role_end = start + stop.start()
@@ -380,7 +390,7 @@ def describe(text: str, start: int, end: int, sentence_end: int, cue_gender: str
     )
 
 
-_CLAUSE_BREAK = regex.compile(r"[.،,؛;:!?؟\n]")
+_CLAUSE_BREAK = re.compile(r"[.،,؛;:!?؟\n]")
 
 
 def clause_subjects(text: str, lo: int, hi: int, pack: CompiledPack,
@@ -417,7 +427,7 @@ def titled_names(text: str, lo: int, hi: int, head: str, pack: CompiledPack) -> 
     """Mentions of a title headed by ``head`` and followed by a person's name in text[lo:hi],
     nearest first: ``… وزير البترول ممتاز السعيد …`` for a later ``الوزير`` (any mention,
     not only the source of an attribution)."""
-    pattern = regex.compile(rf"(?<!\p{{L}})(?:[وفبل]|لل|ال|وال|بال)?{regex.escape(head)}(?!\p{{L}})")
+    pattern = _mention(head)
     for m in reversed(list(pattern.finditer(text, lo, hi))):
         tokens = _tokens(text, m.start(), min(hi, m.start() + 300))
         end = _subject_end(text, tokens, 0, pack)
@@ -426,6 +436,12 @@ def titled_names(text: str, lo: int, hi: int, head: str, pack: CompiledPack) -> 
         info = describe(text, m.start(), end, hi, "", "", True, pack)
         if info.role is not None and info.role[0] < info.start and info.kind is SourceKind.person:
             yield info
+
+
+@functools.lru_cache(maxsize=256)
+def _mention(head: str) -> re.Pattern[str]:
+    """A head as a whole word, with the prefixes a mention may take (وال، بال، لل …)."""
+    return re.compile(rf"(?<!{LETTER})(?:[وفبل]|لل|ال|وال|بال)?{re.escape(head)}(?!{LETTER})")
 
 
 def _subject_at(text: str, tokens: list[tuple[int, int]], first: int, hi: int, pack: CompiledPack) -> SourceInfo | None:
