@@ -20,8 +20,9 @@ from annotate.contract import contract_problems
 from annotate.errors import RulePackError, RuleProblem
 from annotate.pack_cache import CodeCache, cache_dir  # noqa: F401  (cache_dir: re-exported)
 from annotate.rules.compiler import (
-    LETTER, CompiledLexicon, Engine, Expander, compile_lexicon, compile_pattern, group_end, trie_pattern,
+    LETTER, CompiledLexicon, Engine, Expander, compile_lexicon, compile_pattern, group_end, to_std_re, trie_pattern,
 )
+from annotate.rules.kind_filter import KindIndex, kind_index
 from annotate.rules.loader import Located, PackSource, read_pack
 from annotate.rules.schema import CredibilitySettings, FurnitureRule, Rule, SourceKindRule
 from annotate.records import SourceKind
@@ -94,6 +95,8 @@ class CompiledPack:
     expander: Expander = field(repr=False)
     # every trigger word (bare or after و/ف) ending a word, in one pattern: the cue-word pass in C
     trigger_words: Any = field(default=None, repr=False)
+    # which source-kind rules a phrase's words allow (annotate.rules.kind_filter); None: try them all
+    kind_index: KindIndex | None = field(default=None, repr=False)
 
     @property
     def model_version(self) -> str:
@@ -220,12 +223,14 @@ def _compile(source: PackSource, problems: list[RuleProblem],
                                       spec, where, opens_with_cue(text), compiled[1], spaced_cue(text)))
 
     kind_rules = []
+    kind_sources: list[str | None] = []  # each rule's pattern as re runs it, for its word condition
     for kspec, where in source.source_kinds:
         text, _, _ = expander.expand(kspec.match, where, kspec.id, problems)
         compiled = compile_pattern(text, where, kspec.id, problems, compile_re, kspec.match, expander)
         if compiled is not None:
             guarded = GuardedPattern(compiled[0], kspec.id, "source-kind rule")  # a runaway is stopped and named
             kind_rules.append(CompiledKindRule(kspec.id, kspec.kind, guarded, kspec, where, compiled[1]))
+            kind_sources.append(to_std_re(text) if compiled[1].module == "re" else None)
 
     furniture = []
     furniture_texts = []
@@ -272,5 +277,5 @@ def _compile(source: PackSource, problems: list[RuleProblem],
         credibility=credibility, trigger_lexicons={k: frozenset(v) for k, v in first_words.items()},
         trigger_words=_trigger_pattern(first_words, compile_re),
         agreement=_agreement(lexicons), furniture_any=_one_pattern(furniture, furniture_texts, compile_re),
-        expander=expander,
+        expander=expander, kind_index=kind_index(kind_sources),
     )
