@@ -54,3 +54,31 @@ def test_every_normalised_span_points_into_the_original(text: str, data: st.Data
     assert 0 <= s < e <= len(text)
     # the original span normalises back to exactly the normalised span
     assert normalise_term(text[s:e]) == n.text[start:end]
+
+
+# every code point a str can hold, as one text: a class is compared with the regex module's in one pass
+_EVERY_CHARACTER = "".join(chr(c) for c in range(0x110000) if not 0xD800 <= c < 0xE000)
+
+
+def test_the_arabic_script_and_white_space_classes_are_the_regex_modules() -> None:
+    import re
+
+    import regex
+
+    from annotate.normalise import ARABIC_SCRIPT, WHITE_SPACE
+
+    assert re.findall(f"[{ARABIC_SCRIPT}]", _EVERY_CHARACTER) == regex.findall(r"\p{Arabic}", _EVERY_CHARACTER)
+    assert re.findall(f"[{WHITE_SPACE}]", _EVERY_CHARACTER) == regex.findall(r"\s", _EVERY_CHARACTER)
+
+
+@given(st.text(alphabet=ARABIC + MARKS + "٠٣٩۴ـ?؟ 3a²_\u200f\u0301", max_size=40))
+def test_lost_marks_are_found_as_with_the_regex_module(text: str) -> None:
+    """After Arabic-Indic digits, tatweel, diacritics or letters, and before Arabic: the same "?"s go."""
+    import regex
+
+    from annotate.normalise import _TABLE
+
+    written_for_regex = regex.compile(r"(?<![\p{L}\p{N}])\?(?=\p{Arabic})")
+    expected = written_for_regex.sub("", text).translate(_TABLE)
+    assert normalise(text).text == expected
+    assert normalise_term(text) == expected

@@ -16,3 +16,48 @@ def test_abbreviations_and_decimals_do_not_end_sentences() -> None:
 
 def test_closing_quote_stays_with_its_sentence() -> None:
     assert _split('وأضاف: "انتهى الأمر." ثم غادر.') == ['وأضاف: "انتهى الأمر."', "ثم غادر."]
+
+
+def test_sentences_end_where_the_regex_module_ended_them() -> None:
+    """The splitter runs on re; the pattern it was written for, on the regex module, is the reference:
+    one-letter abbreviations after white space, a parenthesis or a mark, digits of both kinds, joiners."""
+    import random
+
+    import regex
+
+    written_for_regex = regex.compile(
+        r"""
+        \n+
+        | (?<!(?:^|[\s(])\w)
+          [.!?؟؛…]+ ["')\]]* (?=\s|$)
+        """,
+        regex.VERBOSE | regex.V1,
+    )
+
+    def reference(text: str) -> list[tuple[int, int]]:
+        spans, start = [], 0
+        for m in written_for_regex.finditer(text):
+            end = m.start() if m.group().startswith("\n") else m.end()
+            s, e = start, end
+            while s < e and text[s].isspace():
+                s += 1
+            while e > s and text[e - 1].isspace():
+                e -= 1
+            if e > s:
+                spans.append((s, e))
+            start = m.end()
+        s, e = start, len(text)
+        while s < e and text[s].isspace():
+            s += 1
+        while e > s and text[e - 1].isspace():
+            e -= 1
+        if e > s:
+            spans.append((s, e))
+        return spans
+
+    alphabet = list("دا بك٣3") + ["\u064e", "\u0651", "\u0640", "\u200c", "\x1c", "\u00a0", "\u2028", "(", ".", "..",
+                                   "!", "؟", "؛", "…", '"', "'", ")", "]", "\n", "²", " ", "\u0301", "_"]
+    rng = random.Random(5)
+    for _ in range(20000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 14)))
+        assert split_sentences(text) == reference(text), repr(text)

@@ -247,3 +247,14 @@ def test_a_conditional_after_the_verb_opens_a_clause_not_a_source(pack: Compiled
     text = "وقال الباحث سمير داود إن المدن تتغير. ويضيف وإذا أردنا أن نفهم المدينة فعلينا أن نمشي فيها."
     a = _one(text, pack, "ويضيف")
     assert a.implicit and a.antecedent_text == "سمير داود"
+
+
+def test_the_source_sentence_and_normalise_helpers_run_without_the_regex_module() -> None:
+    """Their patterns are precompiled for re: importing them and loading the pack loads no regex."""
+    import subprocess
+    import sys
+
+    code = ("import sys, annotate.sources, annotate.sentences, annotate.normalise, annotate.pack; "
+            "annotate.pack.load_pack(); print('regex' in sys.modules)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "False"

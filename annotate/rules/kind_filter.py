@@ -215,6 +215,8 @@ class _Walk:
 
     def repeat(self, av: Any, states: set[tuple[int, str]]) -> set[tuple[int, str]]:
         low, high, body = av
+        if high == 0:
+            return states
         items = list(body)
         out = set(states) if low == 0 else set()
         current = states
