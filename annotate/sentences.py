@@ -18,11 +18,16 @@ from annotate.normalise import WHITE_SPACE
 # out so that any text splits as before (marks and numerals of other scripts aside).
 _WORD = (r"(?:[^\W\xb2\xb3\xb9\xbc-\xbe]"
          r"|[\u0300-\u036f\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06dc\u06df-\u06e4\u06e7\u06e8\u06ea-\u06ed\u200c\u200d])")
+_ENDS = ".!?؟؛…"
+# The first character is a class, so that re scans for it in C; the look-behinds, which
+# the regex module's pattern read before the punctuation, look past that character.
 _BOUNDARY = re.compile(
     rf"""
-    \n+                                   # a line break always ends a sentence
-    | (?<!^{_WORD})(?<![{WHITE_SPACE}(]{_WORD})   # not after a one-letter abbreviation (د. / أ.)
-      [.!?؟؛…]+ ["')\]]* (?=[{WHITE_SPACE}]|$)    # end punctuation, closing quotes, then space
+    [\n{_ENDS}]
+    (?: (?<=\n) \n*                                   # a line break always ends a sentence
+      | (?<!^{_WORD}.)(?<![{WHITE_SPACE}(]{_WORD}.)   # not after a one-letter abbreviation (د. / أ.)
+        [{_ENDS}]* ["')\]]* (?=[{WHITE_SPACE}]|$)     # end punctuation, closing quotes, then space
+    )
     """,
     re.VERBOSE,
 )

@@ -309,16 +309,23 @@ def classify(phrase: str, pack: CompiledPack) -> tuple[SourceKind, str]:
     a person either way).
     """
     candidates = _without_lam(phrase)
+    rules = pack.kind_rules
     index = pack.kind_index
-    if index is None or len(index.conditions) != len(pack.kind_rules):  # a pack put together by hand
-        masks = (-1,) * len(candidates)
-    else:  # a rule none of whose words the phrase has cannot match: its search is skipped
-        masks = tuple(index.possible(candidate) for candidate in candidates)
-    bit = 1
-    for rule in pack.kind_rules:  # rule by rule, so that the last rule (any name) never wins over لـ + a head
-        if any(mask & bit and rule.regex.search(candidate) for candidate, mask in zip(candidates, masks)):
-            return rule.kind, rule.id
-        bit <<= 1
+    if index is None or len(index.conditions) != len(rules):  # a pack put together by hand: try every rule
+        for rule in rules:  # rule by rule, so that the last rule (any name) never wins over لـ + a head
+            if any(rule.regex.search(candidate) for candidate in candidates):
+                return rule.kind, rule.id
+        return SourceKind.unresolved, c.UNRESOLVED
+    # the rules the phrase's words allow, in order: one whose words are absent cannot match
+    masks = [index.possible(candidate) for candidate in candidates]
+    pending = masks[0] | masks[-1]  # one candidate or two
+    while pending:
+        bit = pending & -pending
+        pending ^= bit
+        rule = rules[bit.bit_length() - 1]
+        for candidate, mask in zip(candidates, masks):
+            if mask & bit and rule.regex.search(candidate):
+                return rule.kind, rule.id
     # the bundled pack ends with a rule that takes any phrase; a pack without one guesses nothing
     return SourceKind.unresolved, c.UNRESOLVED
 
