@@ -299,7 +299,8 @@ def run(
                 state.write(writer, chunk, _work(state.submit(writer, chunk)))
         else:
             _run_pool(itertools.chain(head, chunks), writer, state, count, (compiled, carried, annotator))
-        tables = writer.commit({"attributions": state.keys.apply})
+        # the run-wide source_key merge re-encodes the whole table: only when a key changes
+        tables = writer.commit({"attributions": state.keys.apply} if state.keys.mapping() else None)
         stale = writer.stale_removed
 
     return RunSummary(
