@@ -230,7 +230,7 @@ def _compile(source: PackSource, problems: list[RuleProblem],
         if compiled is not None:
             guarded = GuardedPattern(compiled[0], kspec.id, "source-kind rule")  # a runaway is stopped and named
             kind_rules.append(CompiledKindRule(kspec.id, kspec.kind, guarded, kspec, where, compiled[1]))
-            kind_sources.append(to_std_re(text) if compiled[1].module == "re" else None)
+            kind_sources.append(to_std_re(text) if kind_rules[-1].engine.module == "re" else None)
 
     furniture = []
     furniture_texts = []

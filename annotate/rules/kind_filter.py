@@ -25,6 +25,7 @@ runs. Per rule, any of:
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -33,10 +34,10 @@ from typing import Any
 from annotate.rules.compiler import LETTER
 
 try:  # CPython's own parser: the tree re compiles, so the condition is about what re runs
-    from re import _constants as _c
-    from re import _parser
+    from re import _constants as _c  # type: ignore[attr-defined]
+    from re import _parser  # type: ignore[attr-defined]
 except ImportError:  # another Python: no conditions, every rule runs
-    _parser = None  # type: ignore[assignment]
+    _parser = None
 
 _LETTER = re.compile(LETTER)
 _FIRST_WORD = re.compile(LETTER + "+")
@@ -70,6 +71,7 @@ class WordCondition:
                 or any(w in self.any_word or w.startswith(self.any_prefixes) for w in words))
 
 
+@functools.lru_cache(maxsize=256)
 def word_condition(pattern: str) -> WordCondition | None:
     """The condition on words of every text ``pattern`` (``re`` syntax) matches; None: no bound."""
     if _parser is None:
@@ -113,8 +115,8 @@ def _is_letter_set(items: Any) -> bool:
     global _LETTER_SET
     if _LETTER_SET is None:
         _LETTER_SET = list(_parser.parse(LETTER))[0][1]
-    return items == _LETTER_SET or items == [(_c.CATEGORY, _c.CATEGORY_UNI_WORD)] \
-        or items == [(_c.CATEGORY, _c.CATEGORY_WORD)]
+    return bool(items == _LETTER_SET or items == [(_c.CATEGORY, _c.CATEGORY_UNI_WORD)]
+                or items == [(_c.CATEGORY, _c.CATEGORY_WORD)])
 
 
 class _Walk:
@@ -182,7 +184,7 @@ class _Walk:
                 letters.append(ch)
             else:
                 ends = True
-        out = set()
+        out: set[tuple[int, str]] = set()
         for mode, word in states:
             if ends:
                 self.finish(mode, word, complete=True)
