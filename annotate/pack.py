@@ -93,10 +93,10 @@ class CompiledPack:
     agreement: dict[str, tuple[str, str]] = field(repr=False)  # noun → gender and number tagged in lexicons
     furniture_any: Any = field(repr=False)  # every furniture rule as one pattern
     expander: Expander = field(repr=False)
-    # every trigger word (bare or after و/ف) ending a word, in one pattern: the cue-word pass in C
-    trigger_words: Any = field(default=None, repr=False)
     # which source-kind rules a phrase's words allow (annotate.rules.kind_filter); None: try them all
     kind_index: KindIndex | None = field(default=None, repr=False)
+    # every trigger word (bare or after و/ف) ending a word, in one pattern: the cue-word pass in C
+    trigger_words: Any = field(default=None, repr=False)
 
     @property
     def model_version(self) -> str:
