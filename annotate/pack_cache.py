@@ -131,7 +131,8 @@ class CodeCache:
         for name, index in groupindex.items():
             indexgroup[index] = name
         flags = parsed.state.flags
-        compiled = _sre.compile(text, flags, code, parsed.state.groups - 1, groupindex, tuple(indexgroup))
+        compiled: re.Pattern[str] = _sre.compile(text, flags, code, parsed.state.groups - 1, groupindex,
+                                                 tuple(indexgroup))
         self.entries[digest] = (flags, parsed.state.groups - 1, groupindex, tuple(indexgroup),
                                 array(_U32, code).tobytes())
         self.dirty = True
@@ -208,7 +209,8 @@ def build(text: str, program: Program) -> re.Pattern[str]:
     text instead.
     """
     flags, groups, groupindex, indexgroup, code = program
-    return _sre.compile(text, flags, array(_U32, code).tolist(), groups, groupindex, indexgroup)
+    pattern: re.Pattern[str] = _sre.compile(text, flags, array(_U32, code).tolist(), groups, groupindex, indexgroup)
+    return pattern
 
 
 def _entry(raw: Any) -> Program | None:

@@ -13,8 +13,9 @@ each pattern's text, flags and groups, each pattern's matches over the seed arti
 and the seed article's attributions; all fingerprints must be equal.
 
 With ``--corpus``, the first ``--limit`` articles are also run with ``annotate run
---workers N`` once forked and once spawned (``ANNOTATE_START_METHOD=spawn``), and the
-three tables of both runs are compared.
+--workers N``, forked and spawned (``ANNOTATE_START_METHOD=spawn``) in turn,
+``--repeat`` times each (wall and CPU time of the run and its workers, from the
+kernel), and the three tables of both ways are compared.
 
     .venv/bin/python benchmarks/pack_transfer.py
     .venv/bin/python benchmarks/pack_transfer.py --corpus ../shared/corpus/news-dev.jsonl --limit 500
@@ -157,25 +158,29 @@ def timed_run(command: list[str], env: dict[str, str]) -> tuple[float, float]:
     return wall, usage.ru_utime + usage.ru_stime
 
 
-def compare_runs(corpus: Path, limit: int, workers: int) -> dict[str, Any]:
-    """``annotate run`` forked and spawned on the same articles: times, and whether the tables are equal."""
+def compare_runs(corpus: Path, limit: int, workers: int, repeat: int) -> dict[str, Any]:
+    """``annotate run`` forked and spawned on the same articles, alternately ``repeat`` times:
+    median times, and whether the tables are equal."""
     import pyarrow.parquet as pq
 
-    results: dict[str, Any] = {}
+    times: dict[str, list[tuple[float, float]]] = {"fork": [], "spawn": []}
     with tempfile.TemporaryDirectory(prefix="annotate-transfer-") as tmp:
         source = Path(tmp) / "in.jsonl"
         with corpus.open(encoding="utf-8") as handle, source.open("w", encoding="utf-8") as out:
             out.writelines(itertools.islice(handle, limit))
         tables = {}
-        for method in ("fork", "spawn"):
+        for method in itertools.chain.from_iterable(itertools.repeat(("fork", "spawn"), repeat)):
             env = {**os.environ, "ANNOTATE_START_METHOD": method,
                    "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))}
             folder = Path(tmp) / method
-            wall, cpu = timed_run([sys.executable, "-m", "annotate", "run", str(source), "--out", str(folder),
-                                   "--workers", str(workers)], env)
-            results[method] = {"wall_s": round(wall, 3), "cpu_s": round(cpu, 3)}
+            times[method].append(timed_run([sys.executable, "-m", "annotate", "run", str(source), "--out",
+                                            str(folder), "--workers", str(workers)], env))
             tables[method] = {name: pq.read_table(folder / f"{name}.parquet")
                               for name in ("attributions", "documents", "errors")}
+        results: dict[str, Any] = {
+            method: {"wall_s": round(statistics.median(w for w, _ in runs), 3),
+                     "cpu_s": round(statistics.median(c for _, c in runs), 3)}
+            for method, runs in times.items()}
         results["rows"] = {name: table.num_rows for name, table in tables["fork"].items()}
         results["tables_identical"] = all(tables["fork"][name].equals(tables["spawn"][name])
                                           for name in tables["fork"])
@@ -214,9 +219,9 @@ def main() -> None:
         print(f"{name:<16} CPU {row['cpu_s']:.3f} s  wall {row['wall_s']:.3f} s  patterns and matches: {same}{extra}")
     report: dict[str, Any] = {"pack": pack.model_version, "fresh_process": rows, "fingerprint": expected}
     if args.corpus is not None:
-        runs = compare_runs(args.corpus, args.limit, args.workers)
+        runs = compare_runs(args.corpus, args.limit, args.workers, args.repeat)
         for method in ("fork", "spawn"):
-            print(f"annotate run, {args.limit} articles, --workers {args.workers}, {method:<5}: "
+            print(f"annotate run, {args.limit} articles, --workers {args.workers}, {method:<5}: median of {args.repeat}, "
                   f"wall {runs[method]['wall_s']:.3f} s  CPU {runs[method]['cpu_s']:.3f} s")
         print(f"tables identical: {runs['tables_identical']}  (rows: {runs['rows']})")
         report["runs"] = runs
