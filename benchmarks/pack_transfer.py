@@ -123,7 +123,7 @@ def plain_pickle(pack: CompiledPack) -> bytes:
     class _Plain(pickle.Pickler):
         def reducer_override(self, obj: Any) -> Any:
             if type(obj) is CompiledPack:
-                return copyreg.__newobj__, (CompiledPack,), plain_state(obj)
+                return copyreg.__newobj__, (CompiledPack,), plain_state(obj)  # type: ignore[attr-defined]
             return NotImplemented
 
     out = io.BytesIO()
