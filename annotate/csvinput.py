@@ -86,7 +86,7 @@ def id_shape(value: str) -> str:
     ``ant1-JA-culture-1-20170120`` and ``bbc-17`` are ``w-w-w-w-w`` and ``w-w``; ``12`` is
     ``w``; a weekday in Arabic is ``x``. Ids of one file share a few outlines.
     """
-    shape = []
+    shape: list[str] = []
     for char in value.strip():
         kind = "w" if char.isascii() and char.isalnum() else "x" if char.isalpha() else char
         if not shape or shape[-1] != kind or kind not in "wx":

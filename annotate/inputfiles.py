@@ -105,7 +105,8 @@ def open_bytes(path: Path) -> BinaryIO:
 
         import pyarrow as pa  # pyarrow ships a zstd decoder: no extra dependency
 
-        return io.BufferedReader(pa.input_stream(str(path), compression="zstd"))  # type: ignore[arg-type]
+        # pyarrow's stream has what BufferedReader uses; pyarrow-stubs' NativeFile.truncate() differs
+        return io.BufferedReader(pa.input_stream(str(path), compression="zstd"))  # type: ignore[type-var]
     return path.open("rb")
 
 

@@ -51,7 +51,7 @@ def temp_name(table_file: str) -> str:
 
 def stale_temps(folder: Path, table_files: list[str]) -> list[Path]:
     """Temporary files of the given tables left in ``folder`` (by a killed run, if no run holds the lock)."""
-    found = []
+    found: list[Path] = []
     for table_file in table_files:
         found.extend(p for p in folder.glob(f".{table_file}.*.tmp") if p.is_file() and not p.is_symlink())
     return sorted(found)

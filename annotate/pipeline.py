@@ -47,8 +47,9 @@ from annotate.errors import AnnotateError, RulePackError, RuleProblem
 from annotate.export import TABLES, RunWriter, model_row, model_schema
 from annotate.pieces import annotate_in_pieces
 from annotate.profile import profile_document
-from annotate.readers import Article, carried_fields, iter_articles, resolve_inputs
+from annotate.readers import carried_fields, iter_articles, resolve_inputs
 from annotate.records import DocumentResult, ReadError
+from annotate.rows import Article
 from annotate.run_keys import RunKeys
 from annotate.runs import run_note
 
@@ -299,7 +300,8 @@ def run(
                 state.write(writer, chunk, _work(state.submit(writer, chunk)))
         else:
             _run_pool(itertools.chain(head, chunks), writer, state, count, (compiled, carried, annotator))
-        tables = writer.commit({"attributions": state.keys.apply})
+        # the run-wide source_key merge re-encodes the whole table: only when a key changes
+        tables = writer.commit({"attributions": state.keys.apply} if state.keys.mapping() else None)
         stale = writer.stale_removed
 
     return RunSummary(

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from collections import Counter
+from collections.abc import Sequence
 
 from annotate.records import Attribution, DocumentProfile, DocumentResult, Span
 
@@ -80,7 +81,7 @@ def unattributed_sentences(result: DocumentResult) -> int:
                if index not in held and not _is_furniture(sentence, result.furniture))
 
 
-def _is_furniture(sentence: Span, furniture: list[Span]) -> bool:
+def _is_furniture(sentence: Span, furniture: Sequence[Span]) -> bool:
     return any(_overlaps(sentence.start, sentence.end, f.start, f.end) for f in furniture)
 
 

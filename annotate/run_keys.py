@@ -27,13 +27,14 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 import pyarrow as pa
-import regex
+import re
 
 from annotate.aliases import Aliases
 from annotate.source_names import fold, looks_like_name
 
 DOMINANCE = 0.9  # share of the longer names' mentions one of them must hold to absorb a surname
 MIN_MENTIONS = 2  # a longer name seen once over the whole run absorbs nothing
+_TWO_LETTERS = re.compile(r"[^\W\d_]{2}")  # a name has a word of letters, not only digits or marks
 
 
 class RunKeys:
@@ -84,21 +85,22 @@ class RunKeys:
 
 def build_mapping(counts: Mapping[str, int], kinds: Mapping[str, Counter[str]], aliases: Aliases) -> dict[str, str]:
     """Key → canonical key over a run's key counts (see the module docstring)."""
-    spelling = _spellings(counts)
+    folded = {key: fold(key) for key in counts}  # folding is the dear part: once per key, not per use
+    spelling = _spellings(counts, folded)
     merged: Counter[str] = Counter()
     merged_kinds: dict[str, Counter[str]] = defaultdict(Counter)
     for key, count in counts.items():
         merged[spelling[key]] += count
         merged_kinds[spelling[key]].update(kinds.get(key, Counter()))
     persons = {k for k, c in merged_kinds.items() if c and c.most_common(1)[0][0] == "person"}
-    surname = _surnames(persons, merged)
+    surname = _surnames(persons, merged, folded)
     mapping = {}
     for key in counts:
-        alias = aliases.lookup(key)
+        alias = aliases.lookup(key) if aliases else None
         if alias is None:
             target = spelling[key]
             target = surname.get(target, target)
-            alias = aliases.lookup(target)
+            alias = aliases.lookup(target) if aliases else None
             target = alias or target
         else:
             target = alias
@@ -107,11 +109,11 @@ def build_mapping(counts: Mapping[str, int], kinds: Mapping[str, Counter[str]], 
     return mapping
 
 
-def _spellings(counts: Mapping[str, int]) -> dict[str, str]:
+def _spellings(counts: Mapping[str, int], folded: Mapping[str, str]) -> dict[str, str]:
     """Each key → the most frequent spelling among the keys that fold like it."""
     groups: dict[str, list[str]] = defaultdict(list)
     for key in counts:
-        groups[fold(key)].append(key)
+        groups[folded[key]].append(key)
     chosen = {}
     for keys in groups.values():
         best = min(keys, key=lambda k: (-counts[k], k))
@@ -119,10 +121,13 @@ def _spellings(counts: Mapping[str, int]) -> dict[str, str]:
     return chosen
 
 
-def _surnames(persons: set[str], counts: Mapping[str, int]) -> dict[str, str]:
-    """Person key → the longer person key it is the unambiguous tail of, followed to the longest."""
+def _surnames(persons: set[str], counts: Mapping[str, int], folded: Mapping[str, str]) -> dict[str, str]:
+    """Person key → the longer person key it is the unambiguous tail of, followed to the longest.
+
+    ``persons`` are spellings chosen by :func:`_spellings`, so each is a key of ``folded``.
+    """
     by_tail: dict[tuple[str, ...], list[str]] = defaultdict(list)
-    words = {p: tuple(fold(p).split()) for p in persons if regex.search(r"\p{L}{2}", p)}
+    words = {p: tuple(folded[p].split()) for p in persons if _TWO_LETTERS.search(p)}
     for person, tokens in words.items():
         if not looks_like_name(person) or counts[person] < MIN_MENTIONS:
             continue

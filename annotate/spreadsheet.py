@@ -83,7 +83,9 @@ def write_xlsx(frames: dict[str, pl.DataFrame], path: Path) -> Path:
     from openpyxl.utils import get_column_letter
 
     book = Workbook()
-    book.remove(book.active)
+    blank = book.active
+    assert blank is not None, "a new openpyxl Workbook starts with one empty sheet"
+    book.remove(blank)  # every table gets its own sheet below
     for name, frame in frames.items():
         sheet = book.create_sheet(name)
         flat = flatten(frame)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from annotate.engine import annotate_text
 from annotate.pack import CompiledPack
 from annotate.pieces import annotate_in_pieces, cut_points
+from annotate.records import DocumentResult, FurnitureSpan
 
 
 def test_cut_points_fall_on_paragraph_breaks_then_sentence_ends_then_spaces() -> None:
@@ -42,3 +43,16 @@ def test_a_long_article_in_pieces_finds_what_each_piece_finds_alone_at_whole_tex
 
 def test_a_short_article_is_annotated_whole(pack: CompiledPack, seed_text: str) -> None:
     assert annotate_in_pieces(seed_text, pack, "x", annotate_text) == annotate_text(seed_text, pack, "x")
+
+
+def test_furniture_found_in_a_later_piece_keeps_its_rule_id() -> None:
+    def annotate_piece(text: str, pack: object, doc_id: str) -> DocumentResult:
+        line = text.index("ب")
+        furniture = [FurnitureSpan(start=line, end=line + 3, text=text[line:line + 3], rule_id="byline")]
+        return DocumentResult(doc_id=doc_id, text_length=len(text), sentences=[], furniture=furniture,
+                              attributions=[])
+
+    text = "أ" * 30 + "بببب\n" + "أ" * 30 + "بببب"
+    merged = annotate_in_pieces(text, None, "x", annotate_piece, limit=40)
+    assert [(f.start, f.rule_id) for f in merged.furniture] == [(30, "byline"), (65, "byline")]
+    assert all(isinstance(f, FurnitureSpan) and text[f.start:f.end] == f.text for f in merged.furniture)

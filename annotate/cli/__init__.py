@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Iterator
+from typing import TypeVar
 
 import click
 
@@ -27,23 +28,26 @@ _COMMANDS: dict[str, tuple[str, str, str]] = {
     "export": ("annotate.cli.export", "export", "Write RUN_DIR's tables as CSV (UTF-8 with BOM) or Excel."),
 }
 
+_T = TypeVar("_T")
+
 
 class _LazyCommands(dict):  # type: ignore[type-arg]
     """The group's commands, each imported the first time it is looked up."""
 
     def _load(self, name: str) -> click.Command:
-        value = dict.__getitem__(self, name)
-        if isinstance(value, tuple):
-            module, attribute, _ = value
-            value = getattr(importlib.import_module(module), attribute)
-            dict.__setitem__(self, name, value)
-        return value
+        entry: click.Command | tuple[str, str, str] = dict.__getitem__(self, name)
+        if isinstance(entry, tuple):  # not imported yet: (module, attribute, help) from _COMMANDS
+            module, attribute, _ = entry
+            command: click.Command = getattr(importlib.import_module(module), attribute)
+            dict.__setitem__(self, name, command)
+            return command
+        return entry
 
     def __getitem__(self, name: str) -> click.Command:
         return self._load(name)
 
-    def get(self, name: str, default: object = None) -> click.Command | None:  # type: ignore[override]
-        return self._load(name) if dict.__contains__(self, name) else default  # type: ignore[return-value]
+    def get(self, name: str, default: _T | None = None) -> click.Command | _T | None:
+        return self._load(name) if dict.__contains__(self, name) else default
 
     def values(self) -> Iterator[click.Command]:  # type: ignore[override]
         return (self._load(name) for name in list(dict.keys(self)))
@@ -97,5 +101,5 @@ def entry() -> None:
     import sys
 
     if len(sys.argv) > 1 and sys.argv[1] in _WITHOUT_PANDAS and "pandas" not in sys.modules:
-        sys.meta_path.insert(0, _NoPandas())  # type: ignore[arg-type]
+        sys.meta_path.insert(0, _NoPandas())
     main()

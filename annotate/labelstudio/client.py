@@ -275,7 +275,7 @@ class Studio:
 
         def run() -> list[dict[str, Any]]:
             pager: Iterable[Any] = self.client.tasks.list(
-                project=project_id, fields=fields, page_size=PAGE_SIZE, query=query)  # type: ignore[arg-type]
+                project=project_id, fields=fields, page_size=PAGE_SIZE, query=query)
             out: list[dict[str, Any]] = []
             seen: set[Any] = set()
             limit = None if expected is None else expected + PAGE_SIZE

@@ -142,9 +142,9 @@ def reference_prediction(task: Mapping[str, Any], annotation: Mapping[str, Any],
     parent_id = annotation.get("parent_prediction")
     parent = next((p for p in predictions if parent_id is not None and p.get("id") == parent_id), None)
     result = annotation.get("result")
-    tags = Counter(tag_of(str(item.get("id"))) for item in (result if isinstance(result, list) else [])
-                   if isinstance(item, Mapping) and item.get("type") == "labels")
-    tags.pop(None, None)
+    found = (tag_of(str(item.get("id"))) for item in (result if isinstance(result, list) else [])
+             if isinstance(item, Mapping) and item.get("type") == "labels")
+    tags = Counter(tag for tag in found if tag is not None)  # regions drawn in Label Studio carry none
     if tags:
         tag = tags.most_common(1)[0][0]
         if parent is not None and version_tag(str(parent.get("model_version") or "")) == tag:
@@ -468,7 +468,8 @@ def reviewed_frames(tasks: Sequence[Mapping[str, Any]], users: Mapping[int, str]
             try:
                 a, r = review_rows(task, annotation, reviewer, project_version, store, interface)
             except (MalformedResult, MissingReference) as exc:
-                data = task.get("data") if isinstance(task.get("data"), Mapping) else {}
+                raw_data = task.get("data")
+                data = raw_data if isinstance(raw_data, Mapping) else {}
                 error_rows.append({"task_id": _int_or_none(task.get("id")),
                                    "annotation_id": _int_or_none(annotation.get("id")),
                                    "doc_id": str(data.get("doc_id", task.get("id")))[:500], "reviewer": reviewer,
@@ -503,7 +504,7 @@ def write_atomic(frame: pl.DataFrame, path: Path) -> None:
 def pull(studio: Studio, project: str, out_dir: Path, progress: Callable[[int], None] | None = None,
          store: PredictionStore | None = None) -> PullResult:
     """Fetch every reviewed task of ``project`` and write the three tables into ``out_dir``."""
-    from label_studio_sdk.label_interface import LabelInterface
+    from label_studio_sdk.label_interface.interface import LabelInterface
 
     studio.check()
     project_id = studio.require_project(project)

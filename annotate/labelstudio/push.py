@@ -118,9 +118,9 @@ def ensure_project(studio: Studio, name_or_id: str, label_config: str, *, config
         created = studio.create_project(name_or_id, label_config, "Attribution review (annotate)")
         project_id = _claim_title(studio, name_or_id, created)
         if cache is not None:
-            memo = cache(project_id)
-            memo.config_sha1 = config_sha1(label_config)
-            memo.save()
+            created_memo = cache(project_id)
+            created_memo.config_sha1 = config_sha1(label_config)
+            created_memo.save()
         return project_id, project_id == created, notes
     current = str(studio.project(project_id).get("label_config") or "")
     if current.strip() == label_config.strip() or config_policy == "keep":

@@ -418,8 +418,9 @@ def assemble(parsed: Parsed, text: str | None = None) -> list[Rebuilt]:
     anchors = []
     for cue in cues:
         if cue.id not in claim_of:
-            src = source_of.get(cue.id)
-            lo, hi = (min(cue.start, src.start), max(cue.end, src.end)) if src else (cue.start, cue.end)
+            cue_source = source_of.get(cue.id)
+            lo, hi = ((min(cue.start, cue_source.start), max(cue.end, cue_source.end)) if cue_source
+                      else (cue.start, cue.end))
             anchors.append(Region(cue.id, cue.label, lo, hi, ""))
     for anchor, claim in pair_nearest(anchors, lone_claims, lambda a, k: same_sentence(text, a, k, max_gap=40)):
         claim_of[anchor.id] = claim
@@ -427,12 +428,12 @@ def assemble(parsed: Parsed, text: str | None = None) -> list[Rebuilt]:
     rebuilt: list[Rebuilt] = []
     index_of_region: dict[str, int] = {}
     for cue in cues:
-        src = source_of.get(cue.id)
-        claim = claim_of.get(cue.id) or (claim_by_source.get(src.id) if src else None)
+        cue_source = source_of.get(cue.id)
+        cue_claim = claim_of.get(cue.id) or (claim_by_source.get(cue_source.id) if cue_source else None)
         index_of_region[cue.id] = len(rebuilt)
-        if src:
-            index_of_region.setdefault(src.id, len(rebuilt))
-        rebuilt.append(Rebuilt(cue=cue, source=src, claim=claim))
+        if cue_source:
+            index_of_region.setdefault(cue_source.id, len(rebuilt))
+        rebuilt.append(Rebuilt(cue=cue, source=cue_source, claim=cue_claim))
     for src in sorted(sources, key=lambda r: r.start):
         if src.id not in used:
             index_of_region[src.id] = len(rebuilt)

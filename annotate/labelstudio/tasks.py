@@ -192,7 +192,7 @@ def prediction_result(text: str, attributions: list[Attribution], tag: str = "")
     by_id = {a.attribution_id: a for a in attributions}
     cue_ids: dict[int, str] = {}
     source_ids: dict[int, str] = {}
-    claim_grade: dict[str, tuple[bool, str | None]] = {}
+    claim_grade: dict[str, tuple[bool, str]] = {}  # claim region -> (graded by the origin?, one of cfg.GRADES)
     relations: list[Region] = []
 
     for att in attributions:

@@ -26,9 +26,10 @@ import polars as pl
 
 from annotate.aliases import Aliases
 from annotate.errors import ExportError
-from annotate.readers import Article, iter_articles, resolve_inputs
+from annotate.readers import iter_articles, resolve_inputs
 from annotate.report import page
 from annotate.report.figures import Figures, compute
+from annotate.rows import Article
 from annotate.run_keys import RunKeys
 from annotate.runs import read_run
 

@@ -17,7 +17,7 @@ from typing import Any
 
 from annotate.budget import ADVICE, Budget, RuleTimeout
 from annotate.errors import RuleProblem
-from annotate.pack import CompiledPack
+from annotate.pack import CompiledFurniture, CompiledKindRule, CompiledPack, CompiledRule
 from annotate.rules.loader import Located
 
 # (what it is, the text): each a known trigger of catastrophic or polynomial backtracking
@@ -39,7 +39,9 @@ FURNITURE_LINE = 300  # the engine tries furniture rules on lines up to this lon
 def fallbacks(pack: CompiledPack) -> list[RuleProblem]:
     """The rules compiled with ``regex`` because ``re`` cannot run them, and why."""
     found = []
-    for rule in (*pack.rules, *pack.kind_rules, *pack.furniture):
+    every: tuple[CompiledRule | CompiledKindRule | CompiledFurniture, ...] = (
+        *pack.rules, *pack.kind_rules, *pack.furniture)
+    for rule in every:
         if rule.engine.module != "re":
             found.append(RuleProblem(rule.where.file, rule.where.line, rule.id,
                                      f"runs on the slower regex module: {rule.engine.reason}"))

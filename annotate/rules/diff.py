@@ -26,8 +26,9 @@ from typing import Any, Literal
 from annotate.engine import annotate_text
 from annotate.errors import InputError
 from annotate.pack import CompiledPack
-from annotate.readers import Article, iter_articles
+from annotate.readers import iter_articles
 from annotate.records import Attribution, DocumentResult
+from annotate.rows import Article
 
 Status = Literal["appeared", "disappeared", "changed"]
 COMPARED = ("cue", "source", "type", "kind", "grade", "rule")
@@ -125,8 +126,8 @@ class PackDiff:
 
 def _moves(counts: Counter[Status]) -> str:
     """``+3 -1 ~2``: appeared, disappeared, changed, leaving out the zeros."""
-    parts = [f"{mark}{counts[status]}" for mark, status in (("+", "appeared"), ("-", "disappeared"),
-                                                            ("~", "changed")) if counts[status]]
+    marks: tuple[tuple[str, Status], ...] = (("+", "appeared"), ("-", "disappeared"), ("~", "changed"))
+    parts = [f"{mark}{counts[status]}" for mark, status in marks if counts[status]]
     return " ".join(parts)
 
 

@@ -92,7 +92,7 @@ def write_diff(diff: PackDiff, path: Path) -> None:
         import pyarrow as pa
         import pyarrow.parquet as pq
 
-        fields = [pa.field(name, pa.string()) for name in ("status", "doc_id", "rule_id")]
+        fields: list[pa.Field[pa.DataType]] = [pa.field(name, pa.string()) for name in ("status", "doc_id", "rule_id")]
         fields += [pa.field("changed_fields", pa.list_(pa.string())), pa.field("sentence", pa.string())]
         for side in ("before", "after"):
             fields += [pa.field(f"{side}_{name}", pa.int64() if name == "cue_start" else pa.string())

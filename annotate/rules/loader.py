@@ -93,6 +93,7 @@ MAX_LEXICON_ENTRIES = 20_000
 MAX_ENTRY_CHARS = 200
 
 _SECTIONS = ("pack", "credibility", "lexicons", "macros", "rules", "source_kinds", "furniture")
+_SECTION_MODELS: dict[str, type[BaseModel]] = {"pack": PackMeta, "credibility": CredibilitySettings}
 _ITEM_MODELS: dict[str, type[BaseModel]] = {"rules": Rule, "source_kinds": SourceKindRule, "furniture": FurnitureRule}
 
 
@@ -147,7 +148,7 @@ def _validate(source: PackSource, data: dict[Any, Any], tree: Node | None, shown
             if str(key) in ("lexicon", "macro"):
                 source.unreadable.append(shown)  # its names are unknown: do not report their uses
             continue
-        model = {"pack": PackMeta, "credibility": CredibilitySettings}.get(key)
+        model = _SECTION_MODELS.get(key)
         if model is not None:
             parsed[key] = _one(model, value, (key,), data, tree, shown, problems)
         elif key in ("lexicons", "macros"):

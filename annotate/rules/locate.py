@@ -46,12 +46,22 @@ def _macros_used(template: str, expander: Expander) -> list[str]:
     return order
 
 
+def _message_and_offset(exc: regex.error) -> tuple[str, int | None]:
+    """The bare message of ``exc`` and its offset in the pattern (None when it has none).
+
+    regex documents both attributes (``msg``, ``pos``); types-regex does not declare them
+    yet, hence the ignore, which mypy reports as unused once the stubs catch up.
+    """
+    return exc.msg, exc.pos  # type: ignore[attr-defined]
+
+
 def describe(exc: regex.error, text: str) -> str:
     """``exc`` at a column of ``text``, with the text up to that place."""
-    pos = exc.pos if exc.pos is not None else len(text)
+    message, offset = _message_and_offset(exc)
+    pos = offset if offset is not None else len(text)
     shown = text[max(0, pos - 40):pos]
     lead = "…" if pos > 40 else ""
-    return f"{exc.msg} at column {pos + 1}, after {lead}{shown!r}"
+    return f"{message} at column {pos + 1}, after {lead}{shown!r}"
 
 
 def locate_compile_error(template: str, where: Located, owner: str | None, expander: Expander,
@@ -66,7 +76,8 @@ def locate_compile_error(template: str, where: Located, owner: str | None, expan
         if error is not None:
             return RuleProblem(macro_where.file, macro_where.line, name,
                                f"macro does not compile: {describe(error, body)} (used by {owner})")
+    message, _ = _message_and_offset(exc)
     return RuleProblem(where.file, where.line, owner,
-                       f"pattern does not compile once its macros are inserted: {exc.msg}; each piece compiles "
+                       f"pattern does not compile once its macros are inserted: {message}; each piece compiles "
                        "alone, so look at how they combine (a look-behind around a macro of variable width, "
                        "a quantifier right after a look-around, a group name used twice)")
