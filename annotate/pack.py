@@ -234,9 +234,9 @@ def _compile(source: PackSource, problems: list[RuleProblem],
              compile_re: Callable[[str], re.Pattern[str]] = re.compile) -> CompiledPack | None:
     lexicons: dict[str, CompiledLexicon] = {}
     for name in source.lexicons:
-        compiled = compile_lexicon(name, source, problems, compile_re)
-        if compiled is not None:
-            lexicons[name] = compiled
+        lexicon = compile_lexicon(name, source, problems, compile_re)
+        if lexicon is not None:
+            lexicons[name] = lexicon
     expander = Expander(source, lexicons)
 
     rules = []

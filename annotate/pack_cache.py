@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import importlib
 import io
 import json
 import os
@@ -41,13 +42,14 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+_sre: Any  # CPython's C matcher, which has no type stubs
 try:  # CPython's own compiler, whose output is what is cached
-    import _sre
     from re import _compiler, _parser  # type: ignore[attr-defined]
 
+    _sre = importlib.import_module("_sre")
     _FORMAT = f"annotate-sre-1|{sys.version}|{_sre.MAGIC}|{_sre.CODESIZE}"
 except ImportError:  # another Python: compile every time
-    _sre = None  # type: ignore[assignment]
+    _sre = None
     _FORMAT = ""
 
 MAX_CACHE_BYTES = 256 * 1024 * 1024  # a cache file larger than this is not read
@@ -187,7 +189,8 @@ def _read(path: Path) -> dict[str, Any]:
         return {}
     finally:
         os.close(fd)
-    if not isinstance(payload, dict) or payload.get("format") != _FORMAT or not isinstance(payload.get("patterns"), dict):
+    if not isinstance(payload, dict) or payload.get("format") != _FORMAT \
+            or not isinstance(payload.get("patterns"), dict):
         return {}
     entries: dict[str, Any] = {}
     for digest, raw in payload["patterns"].items():
