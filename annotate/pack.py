@@ -8,6 +8,7 @@ touching a file again.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import re
 from collections.abc import Callable
@@ -18,7 +19,8 @@ from typing import Any
 from annotate.budget import MAX_TIMEOUT_MS, GuardedPattern
 from annotate.contract import contract_problems
 from annotate.errors import RulePackError, RuleProblem
-from annotate.pack_cache import CodeCache, cache_dir  # noqa: F401  (cache_dir: re-exported)
+from annotate.pack_cache import cache_dir  # noqa: F401  (re-exported)
+from annotate.pack_cache import CodeCache, Program, dumps_with_programs, loads_with_programs
 from annotate.rules.compiler import (
     LETTER, CompiledLexicon, Engine, Expander, compile_lexicon, compile_pattern, group_end, to_std_re, trie_pattern,
 )
@@ -97,6 +99,25 @@ class CompiledPack:
     kind_index: KindIndex | None = field(default=None, repr=False)
     # every trigger word (bare or after و/ف) ending a word, in one pattern: the cue-word pass in C
     trigger_words: Any = field(default=None, repr=False)
+    # the compiled re programs of the patterns above, by sha256 of their text (annotate.pack_cache):
+    # what a pickled pack carries, so that another process rebuilds its patterns without compiling
+    programs: dict[str, Program] | None = field(default=None, repr=False, compare=False)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickle for another process of this run (a spawn worker, a Spark executor).
+
+        Pickle would store each pattern as its text and compile it again on arrival
+        (seconds per process); here the patterns travel as their programs, which the
+        receiving process checks and hands to the C matcher (see
+        :func:`annotate.pack_cache.dumps_with_programs`). The pickle is made once per pack
+        and reused for every further worker.
+        """
+        made = self.__dict__.get(_PICKLED)
+        if made is None:
+            state = {name: value for name, value in self.__dict__.items() if name not in (_PICKLED, "programs")}
+            made = dumps_with_programs(state, self.programs or {})
+            object.__setattr__(self, _PICKLED, made)
+        return _unpickle_pack, made
 
     @property
     def model_version(self) -> str:
@@ -111,6 +132,17 @@ class CompiledPack:
         if len(word) > 1 and word[0] in "وف":
             return self.trigger_lexicons.get(word[1:], frozenset())
         return frozenset()
+
+
+_PICKLED = "_pickled"  # where a pack keeps its own pickle (see CompiledPack.__reduce__)
+
+
+def _unpickle_pack(payload: Any, blob: bytes) -> CompiledPack:
+    """A pack pickled by ``CompiledPack.__reduce__``: patterns rebuilt from their programs."""
+    state, programs = loads_with_programs(payload, blob)
+    pack = object.__new__(CompiledPack)
+    pack.__dict__.update(state, programs=programs)  # as pickle restores a dataclass: its fields, as they were
+    return pack
 
 
 _LETTER_RUN = re.compile(LETTER + "+")
@@ -157,7 +189,7 @@ def load_pack(path: str | Path | None = None, cache: bool = True) -> CompiledPac
         raise RulePackError(list(dict.fromkeys(problems)))  # a macro used twice reports once
     assert compiled is not None
     codes.save()
-    return compiled
+    return dataclasses.replace(compiled, programs=codes.entries)
 
 
 def _cache_key(source: PackSource) -> str:
@@ -205,9 +237,9 @@ def _compile(source: PackSource, problems: list[RuleProblem],
              compile_re: Callable[[str], re.Pattern[str]] = re.compile) -> CompiledPack | None:
     lexicons: dict[str, CompiledLexicon] = {}
     for name in source.lexicons:
-        compiled = compile_lexicon(name, source, problems, compile_re)
-        if compiled is not None:
-            lexicons[name] = compiled
+        lexicon = compile_lexicon(name, source, problems, compile_re)
+        if lexicon is not None:
+            lexicons[name] = lexicon
     expander = Expander(source, lexicons)
 
     rules = []

@@ -12,34 +12,52 @@ The folder is the user's own: created 0700, refused (with a warning, the pack is
 compiled without a cache) when it is a link, belongs to another user or others can
 write to it. Files are written to a fresh temporary name opened with
 ``O_EXCL | O_NOFOLLOW`` and renamed into place, so a planted link is never followed.
+
+The same programs carry a compiled pack to another process of the same run (a
+``spawn`` or ``forkserver`` worker, a Spark executor), which would otherwise compile
+every pattern again from its text (pickle stores an ``re.Pattern`` as text and flags):
+:func:`dumps_with_programs` pickles an object graph with each pattern replaced by a
+reference into a table of program data, and :func:`loads_with_programs` rebuilds the
+patterns from that table through the same checks as a cache file before it unpickles
+the rest. That pickle is a channel between our own processes, never a file: nothing
+here reads a pickle from disk.
 """
 
 from __future__ import annotations
 
 import base64
 import hashlib
+import importlib
+import io
 import json
 import os
+import pickle
 import re
 import secrets
 import stat
 import sys
 import warnings
 from array import array
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+_sre: Any  # CPython's C matcher, which has no type stubs
 try:  # CPython's own compiler, whose output is what is cached
-    import _sre
     from re import _compiler, _parser  # type: ignore[attr-defined]
 
+    _sre = importlib.import_module("_sre")
     _FORMAT = f"annotate-sre-1|{sys.version}|{_sre.MAGIC}|{_sre.CODESIZE}"
 except ImportError:  # another Python: compile every time
-    _sre = None  # type: ignore[assignment]
+    _sre = None
     _FORMAT = ""
 
 MAX_CACHE_BYTES = 256 * 1024 * 1024  # a cache file larger than this is not read
 _U32 = "I" if array("I").itemsize == 4 else "L"
+
+# One compiled program: flags, number of groups, group index, index→group name, and the
+# code as the bytes of 32-bit integers (compact: a list of ints would take ~6× the memory).
+Program = tuple[int, int, dict[str, int], tuple[str | None, ...], bytes]
 
 
 class CacheWarning(UserWarning):
@@ -79,7 +97,7 @@ class CodeCache:
 
     def __init__(self, path: Path | None):
         self.path = path
-        self.entries: dict[str, Any] = {}
+        self.entries: dict[str, Program] = {}  # sha256 of the pattern text → its program
         self.dirty = False
         if path is not None and _FORMAT:
             self.entries = _read(path)
@@ -101,12 +119,11 @@ class CodeCache:
         """``re.compile(text)``, from the stored program when there is a valid one."""
         if not _FORMAT:
             return re.compile(text)
-        digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+        digest = _digest(text)
         entry = self.entries.get(digest)
         if entry is not None:
             try:
-                flags, groups, groupindex, indexgroup, code = entry
-                return _sre.compile(text, flags, code, groups, groupindex, indexgroup)
+                return build(text, entry)
             except Exception:  # a program the C matcher refuses: compile it again
                 self.entries.pop(digest, None)
         parsed = _parser.parse(text, 0)
@@ -116,8 +133,10 @@ class CodeCache:
         for name, index in groupindex.items():
             indexgroup[index] = name
         flags = parsed.state.flags
-        compiled = _sre.compile(text, flags, code, parsed.state.groups - 1, groupindex, tuple(indexgroup))
-        self.entries[digest] = (flags, parsed.state.groups - 1, groupindex, tuple(indexgroup), code)
+        compiled: re.Pattern[str] = _sre.compile(text, flags, code, parsed.state.groups - 1, groupindex,
+                                                 tuple(indexgroup))
+        self.entries[digest] = (flags, parsed.state.groups - 1, groupindex, tuple(indexgroup),
+                                array(_U32, code).tobytes())
         self.dirty = True
         return compiled
 
@@ -126,8 +145,7 @@ class CodeCache:
         if self.path is None or not self.dirty:
             return
         payload = {"format": _FORMAT, "patterns": {
-            digest: [flags, groups, groupindex, list(indexgroup),
-                     base64.b64encode(array(_U32, code).tobytes()).decode("ascii")]
+            digest: [flags, groups, groupindex, list(indexgroup), base64.b64encode(code).decode("ascii")]
             for digest, (flags, groups, groupindex, indexgroup, code) in self.entries.items()}}
         try:
             write_private(self.path, json.dumps(payload, ensure_ascii=False).encode("utf-8"))
@@ -171,7 +189,8 @@ def _read(path: Path) -> dict[str, Any]:
         return {}
     finally:
         os.close(fd)
-    if not isinstance(payload, dict) or payload.get("format") != _FORMAT or not isinstance(payload.get("patterns"), dict):
+    if not isinstance(payload, dict) or payload.get("format") != _FORMAT \
+            or not isinstance(payload.get("patterns"), dict):
         return {}
     entries: dict[str, Any] = {}
     for digest, raw in payload["patterns"].items():
@@ -181,19 +200,114 @@ def _read(path: Path) -> dict[str, Any]:
     return entries
 
 
-def _entry(raw: Any) -> tuple[int, int, dict[str, int], tuple[str | None, ...], list[int]] | None:
-    """One stored program, checked for its shape: plain numbers and names only."""
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def build(text: str, program: Program) -> re.Pattern[str]:
+    """The pattern ``text`` from its program, without compiling it.
+
+    ``_sre.compile`` validates the program (every opcode, jump and group number) and
+    raises ``RuntimeError`` for one it cannot run safely; the caller then compiles the
+    text instead.
+    """
+    flags, groups, groupindex, indexgroup, code = program
+    pattern: re.Pattern[str] = _sre.compile(text, flags, array(_U32, code).tolist(), groups, groupindex, indexgroup)
+    return pattern
+
+
+def _entry(raw: Any) -> Program | None:
+    """One program as a cache file stores it (code as base64 text), checked for its shape."""
     try:
         flags, groups, groupindex, indexgroup, code64 = raw
-        if not (type(flags) is int and type(groups) is int and isinstance(groupindex, dict)
-                and isinstance(indexgroup, list) and isinstance(code64, str)):
+        if not isinstance(code64, str):
             return None
-        if not all(isinstance(k, str) and type(v) is int for k, v in groupindex.items()):
-            return None
-        if not all(g is None or isinstance(g, str) for g in indexgroup):
-            return None
-        code = array(_U32)
-        code.frombytes(base64.b64decode(code64, validate=True))
-        return flags, groups, groupindex, tuple(indexgroup), code.tolist()
+        return _program(flags, groups, groupindex, indexgroup, base64.b64decode(code64, validate=True))
     except (ValueError, TypeError):
         return None
+
+
+def _program(flags: Any, groups: Any, groupindex: Any, indexgroup: Any, code: Any) -> Program | None:
+    """A program checked for its shape: plain numbers and names only, code a whole number of 32-bit words."""
+    if not (type(flags) is int and type(groups) is int and isinstance(groupindex, dict)
+            and isinstance(indexgroup, (list, tuple)) and type(code) is bytes and len(code) % 4 == 0):
+        return None
+    if not all(isinstance(k, str) and type(v) is int for k, v in groupindex.items()):
+        return None
+    if not all(g is None or isinstance(g, str) for g in indexgroup):
+        return None
+    return flags, groups, groupindex, tuple(indexgroup), code
+
+
+# --- a pack to another process of the same run ---------------------------------------------
+
+def dumps_with_programs(obj: Any, programs: Mapping[str, Program]) -> tuple[dict[str, Any], bytes]:
+    """Pickle ``obj`` with its ``re`` patterns as program data: (programs payload, pickle).
+
+    ``programs`` maps the sha256 of a pattern's text to its program, as
+    :attr:`CodeCache.entries` does. Each ``re.Pattern`` of ``obj`` that has its program
+    there (same text, same flags) becomes a reference into the payload; any other
+    pattern (a ``regex`` one, one compiled elsewhere) is pickled as usual and compiled
+    again on arrival. The payload is plain data in the cache's form, code as bytes.
+    """
+    table: list[list[Any]] = []
+    refs: dict[int, int] = {}  # id of a pattern met → its index in table
+
+    class _Pickler(pickle.Pickler):
+        def persistent_id(self, item: Any) -> int | None:
+            if type(item) is not re.Pattern:
+                return None
+            ref = refs.get(id(item))
+            if ref is None:
+                text = item.pattern
+                program = programs.get(_digest(text)) if isinstance(text, str) else None
+                if program is None or program[0] != item.flags:
+                    return None
+                ref = refs[id(item)] = len(table)
+                flags, groups, groupindex, indexgroup, code = program
+                table.append([text, flags, groups, dict(groupindex), list(indexgroup), code])
+            return ref
+
+    out = io.BytesIO()
+    _Pickler(out, protocol=pickle.HIGHEST_PROTOCOL).dump(obj)
+    return {"format": _FORMAT, "patterns": table}, out.getvalue()
+
+
+def loads_with_programs(payload: Any, blob: bytes) -> tuple[Any, dict[str, Program]]:
+    """The object :func:`dumps_with_programs` pickled, and the programs its patterns came from.
+
+    Each pattern is rebuilt from its program after the same checks as a cache entry
+    (shape here, the C matcher's validation in :func:`build`); a program that fails
+    them, or one made by another Python (``format`` differs), is compiled from its text
+    instead: slower, never different.
+    """
+    same_python = isinstance(payload, dict) and bool(_FORMAT) and payload.get("format") == _FORMAT
+    rows = payload.get("patterns") if isinstance(payload, dict) else None
+    if not isinstance(rows, list):
+        raise pickle.UnpicklingError("a pickled pack without its table of patterns; pickle it again with this version")
+    patterns: list[re.Pattern[str]] = []
+    programs: dict[str, Program] = {}
+    for row in rows:
+        text, *fields = row
+        if not isinstance(text, str):
+            raise pickle.UnpicklingError("a pattern of a pickled pack is not text")
+        program = _program(*fields) if same_python and len(fields) == 5 else None
+        pattern = None
+        if program is not None:
+            try:
+                pattern = build(text, program)
+            except Exception:  # refused by the C matcher: compiled below
+                program = None
+        if pattern is None or program is None:
+            pattern = re.compile(text)
+        else:
+            programs[_digest(text)] = program
+        patterns.append(pattern)
+
+    class _Unpickler(pickle.Unpickler):
+        def persistent_load(self, pid: Any) -> re.Pattern[str]:
+            if type(pid) is not int or not 0 <= pid < len(patterns):
+                raise pickle.UnpicklingError(f"pattern reference {pid!r} is not in the table of {len(patterns)}")
+            return patterns[pid]
+
+    return _Unpickler(io.BytesIO(blob)).load(), programs

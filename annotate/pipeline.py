@@ -351,7 +351,10 @@ class _Pool:
         self.executor = self._start(count)
 
     def _start(self, count: int) -> ProcessPoolExecutor:
-        return ProcessPoolExecutor(max_workers=count, initializer=_init_pool_worker, initargs=self.initargs)
+        from annotate.start_method import pool_context  # fork unless $ANNOTATE_START_METHOD says otherwise
+
+        return ProcessPoolExecutor(max_workers=count, mp_context=pool_context(), initializer=_init_pool_worker,
+                                   initargs=self.initargs)
 
     def submit(self, articles: list[dict[str, Any]]) -> Future[BatchRows]:
         return self.executor.submit(_work, articles)

@@ -146,3 +146,25 @@ def test_cli_spark_rejects_an_unknown_partition_field(spark: Any, corpus: Path, 
     assert result.exit_code == 1
     assert "Error: --partition-by 'city' is not a field of the input; carried fields are:" in result.output
     assert "outlet" in result.output and not (tmp_path / "out").exists()
+
+
+
+
+def test_executors_rebuild_the_shipped_pack_from_its_programs(spark: Any) -> None:
+    import pickle
+
+    pack = load_pack()
+    key, blob = runner.ship_pack(spark, pack)
+
+    def rebuilt_on_executor(_: int) -> int:  # nested: Spark ships it by value, the tests folder is not there
+        from annotate import spark as executor
+
+        executor._PACKS.pop(key, None)
+        return len(executor._pack(key, blob).programs)  # patterns rebuilt from their programs
+
+    try:
+        expected = len(pickle.loads(blob.value).programs)
+        assert spark.sparkContext.parallelize([0], 1).map(rebuilt_on_executor).collect() == [expected]
+    finally:
+        blob.unpersist()
+    assert expected > 100  # a pattern that had to be compiled from its text would be missing from these

@@ -1,19 +1,23 @@
 """The pack cache holds data only: nothing in it is executed, links are not followed,
-and a folder others can write to is not used."""
+and a folder others can write to is not used. A pack pickled for another process
+carries the same data, and is rebuilt into the very same patterns without compiling."""
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import pickle
+import re
 import stat
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from annotate import pack_cache
 from annotate.engine import annotate_text
-from annotate.pack import load_pack
+from annotate.pack import CompiledPack, _unpickle_pack, load_pack
 from annotate.pack_cache import CacheWarning, write_private
 from tiny_pack import pack_yaml
 
@@ -121,3 +125,81 @@ def test_a_cache_folder_that_is_a_link_is_refused(tiny_pack: Path, cache: Path, 
     with pytest.warns(CacheWarning, match="not a folder"):
         assert _found(tiny_pack) == [("وقال", "الوزير")]
     assert list(elsewhere.iterdir()) == []
+
+
+# --- a pack pickled for another process of the run ------------------------------------------
+
+def _patterns(pack: CompiledPack) -> list[Any]:
+    """Every ``re.Pattern`` of the pack, in the order pickle meets them."""
+    found: list[Any] = []
+
+    class _Walker(pickle.Pickler):
+        def persistent_id(self, obj: Any) -> None:
+            if type(obj) is re.Pattern:
+                found.append(obj)
+            return None
+
+    _Walker(io.BytesIO()).dump({k: v for k, v in vars(pack).items() if k not in ("programs", "_pickled")})
+    return found
+
+
+def _behaviour(pattern: Any, text: str) -> tuple[Any, ...]:
+    matches = [(m.span(), m.groups()) for m in pattern.finditer(text)]
+    return pattern.pattern, pattern.flags, pattern.groups, dict(pattern.groupindex), matches
+
+
+def test_a_pickled_pack_has_the_same_patterns_and_matches_on_the_seed_article(
+        pack: CompiledPack, seed_text: str) -> None:
+    clone = pickle.loads(pickle.dumps(pack, protocol=pickle.HIGHEST_PROTOCOL))
+    mine, theirs = _patterns(pack), _patterns(clone)
+    assert len(mine) == len(theirs) > 100
+    for original, rebuilt in zip(mine, theirs):
+        assert _behaviour(rebuilt, seed_text) == _behaviour(original, seed_text)
+    found = [a.model_dump() for a in annotate_text(seed_text, clone, "seed").attributions]
+    assert found == [a.model_dump() for a in annotate_text(seed_text, pack, "seed").attributions]
+    assert len(found) == 12
+    assert clone.model_version == pack.model_version
+    assert [(r.id, r.slots, r.cue_first) for r in clone.rules] == [(r.id, r.slots, r.cue_first) for r in pack.rules]
+    assert clone.programs  # and it can travel on, as quickly
+
+
+def test_unpickling_a_pack_compiles_no_pattern(pack: CompiledPack, monkeypatch: pytest.MonkeyPatch) -> None:
+    blob = pickle.dumps(pack)
+    re.purge()
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a pattern was compiled from its text")
+
+    monkeypatch.setattr(re._compiler, "compile", refuse)  # type: ignore[attr-defined]
+    monkeypatch.setattr(re._parser, "parse", refuse)  # type: ignore[attr-defined]
+    clone = pickle.loads(blob)
+    assert len(clone.programs) == len({p.pattern for p in _patterns(pack)})
+
+
+def test_the_fork_path_keeps_its_pickle_unmade(tiny_pack: Path, cache: Path) -> None:
+    assert "_pickled" not in vars(load_pack(tiny_pack))  # made only when a pack is first pickled
+
+
+def test_a_program_refused_in_a_pickled_pack_is_compiled_from_its_text(tiny_pack: Path, cache: Path) -> None:
+    _, (payload, blob) = load_pack(tiny_pack).__reduce__()
+    assert payload["patterns"]
+    for row in payload["patterns"]:
+        row[5] = bytes.fromhex("00000000ffffffff00000000")  # a program the C matcher must refuse
+    clone = _unpickle_pack(payload, blob)
+    assert [(a.cue_text, a.source_text) for a in annotate_text(TEXT, clone).attributions] == [("وقال", "الوزير")]
+    assert clone.programs == {}  # nothing refused is passed on
+
+
+def test_programs_of_another_python_are_not_used(tiny_pack: Path, cache: Path,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    _, (payload, blob) = load_pack(tiny_pack).__reduce__()
+    payload = {**payload, "format": "annotate-sre-1|another Python"}
+    monkeypatch.setattr(pack_cache, "build", lambda text, program: pytest.fail("built from a foreign program"))
+    clone = _unpickle_pack(payload, blob)
+    assert [(a.cue_text, a.source_text) for a in annotate_text(TEXT, clone).attributions] == [("وقال", "الوزير")]
+
+
+def test_a_pattern_reference_outside_the_table_is_refused(tiny_pack: Path, cache: Path) -> None:
+    _, (payload, blob) = load_pack(tiny_pack).__reduce__()
+    with pytest.raises(pickle.UnpicklingError, match="not in the table"):
+        _unpickle_pack({**payload, "patterns": payload["patterns"][:1]}, blob)
