@@ -340,7 +340,7 @@ def to_std_re(pattern: str) -> str | None:
     return split_lookbehinds("".join(out))
 
 
-def _scan(pattern: str, start: int, on_char):  # type: ignore[no-untyped-def]
+def _scan(pattern: str, start: int, on_char: Callable[[int, str, int], bool]) -> int:
     """Walk ``pattern`` from ``start`` skipping escapes and character classes; ``on_char(i, ch, depth)``
     is called at every other character and stops the walk by returning True."""
     depth, i, n, in_class = 0, start, len(pattern), False
@@ -376,7 +376,13 @@ def group_end(pattern: str, start: int) -> int:
 def _top_level_split(body: str) -> list[str]:
     """``body`` split at its top-level ``|``."""
     cuts: list[int] = []
-    _scan(body, 0, lambda i, ch, depth: bool(ch == "|" and depth == 0 and cuts.append(i)))
+
+    def cut(i: int, ch: str, depth: int) -> bool:
+        if ch == "|" and depth == 0:
+            cuts.append(i)
+        return False  # walk on to the end
+
+    _scan(body, 0, cut)
     bounds = [-1, *cuts, len(body)]
     return [body[a + 1:b] for a, b in zip(bounds, bounds[1:])]
 
@@ -539,7 +545,9 @@ def compile_pattern(source_text: str, where: Located, owner: str | None, problem
         # V1: the dialect packs were first written in (set operations, full Unicode properties)
         return regex.compile(source_text, regex.V1 | regex.UNICODE), Engine("regex", reason)
     except Exception as exc:  # regex.error, or a pattern too deep to parse
-        if template is not None and expander is not None and type(exc).__module__.startswith("regex"):
+        # (an error of the regex module, which then was imported: an ImportError is not located)
+        if template is not None and expander is not None and type(exc).__module__.startswith("regex") \
+                and isinstance(exc, regex.error):
             from annotate.rules.locate import locate_compile_error  # the rare path: imported when needed
             problems.append(locate_compile_error(template, where, owner, expander, exc))
         else:
