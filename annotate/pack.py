@@ -24,7 +24,7 @@ from annotate.pack_cache import CodeCache, Program, dumps_with_programs, loads_w
 from annotate.rules.compiler import (
     LETTER, CompiledLexicon, Engine, Expander, compile_lexicon, compile_pattern, group_end, to_std_re, trie_pattern,
 )
-from annotate.rules.kind_filter import KindIndex, kind_index
+from annotate.rules.kind_filter import KindIndex, kind_index, lexicon_pieces
 from annotate.rules.loader import Located, PackSource, read_pack
 from annotate.rules.schema import CredibilitySettings, FurnitureRule, Rule, SourceKindRule
 from annotate.records import SourceKind
@@ -309,5 +309,5 @@ def _compile(source: PackSource, problems: list[RuleProblem],
         credibility=credibility, trigger_lexicons={k: frozenset(v) for k, v in first_words.items()},
         trigger_words=_trigger_pattern(first_words, compile_re),
         agreement=_agreement(lexicons), furniture_any=_one_pattern(furniture, furniture_texts, compile_re),
-        expander=expander, kind_index=kind_index(kind_sources),
+        expander=expander, kind_index=kind_index(kind_sources, lexicon_pieces(lexicons.values())),
     )

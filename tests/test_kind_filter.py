@@ -13,7 +13,7 @@ from annotate import pipeline, sources
 from annotate.normalise import normalise
 from annotate.pack import CompiledPack
 from annotate.rules.compiler import to_std_re
-from annotate.rules.kind_filter import kind_index, word_condition
+from annotate.rules.kind_filter import kind_index, lexicon_pieces, word_condition
 
 REPO = Path(__file__).resolve().parent.parent
 # shared/ sits beside the repository (CI) or beside the folder of work trees
@@ -116,11 +116,20 @@ def test_the_index_survives_pickling(pack: CompiledPack) -> None:
 
 
 def test_the_index_is_derived_from_what_re_runs(pack: CompiledPack) -> None:
-    """The conditions come from the compiled patterns' own source: rebuilt, they are the same."""
-    rebuilt = kind_index(getattr(r.regex, "pattern", None) if r.engine.module == "re" else None
-                         for r in pack.kind_rules)
-    assert rebuilt.conditions == pack.kind_index.conditions
+    """The pack reads its lexicons from their first words; parsed whole, the patterns give the same tables."""
+    parsed_whole = kind_index(r.regex.pattern if r.engine.module == "re" else None for r in pack.kind_rules)
+    assert parsed_whole == pack.kind_index
     assert all(to_std_re(r.regex.pattern) == r.regex.pattern for r in pack.kind_rules if r.engine.module == "re")
+
+
+def test_a_lexicon_piece_before_a_quantifier_is_parsed_as_written(pack: CompiledPack) -> None:
+    """``@lex?`` makes only the piece's last group optional: that occurrence is not read as the lexicon."""
+    lexicon = pack.lexicons["countries"]
+    piece = to_std_re(lexicon.glued)
+    assert piece is not None
+    pieces = lexicon_pieces([lexicon])
+    for pattern in (f"^(?:ال)?{piece}", f"^(?:ال)?{piece}?", f"^(?:{piece}|{piece})", f"^{piece}+"):
+        assert word_condition(pattern, pieces) == word_condition(pattern), pattern
 
 
 @pytest.mark.skipif(CORPUS is None, reason="needs ../shared/corpus/news-dev.jsonl")

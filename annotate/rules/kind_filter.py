@@ -7,7 +7,9 @@ search fails at the first word. This module reads each compiled pattern once, at
 load, and derives what the *words* of any text it matches must be; at run time the
 phrase's words are looked up in a few tables, and a rule whose words are absent is not
 tried. Nothing is written by rule authors and no rule id is known here: the condition
-comes from the pattern alone (its ``re`` parse tree, lexicon tries included).
+comes from the pattern alone, its ``re`` parse tree, in which each lexicon the compiler
+wrote in stands as one placeholder read from the lexicon's first words (parsing the
+tries themselves would triple the cost at pack load, for the same tables).
 
 A word is a maximal run of letters (``LETTER``, the ``\\p{L}`` of the pack's patterns).
 The condition is a *necessary* one, derived soundly (look-arounds other than the
@@ -31,7 +33,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from annotate.rules.compiler import LETTER
+from annotate.rules.compiler import LETTER, CompiledLexicon, to_std_re
 
 try:  # CPython's own parser: the tree re compiles, so the condition is about what re runs
     from re import _constants as _c  # type: ignore[attr-defined]
@@ -71,18 +73,86 @@ class WordCondition:
                 or any(w in self.any_word or w.startswith(self.any_prefixes) for w in words))
 
 
-@functools.lru_cache(maxsize=256)
-def word_condition(pattern: str) -> WordCondition | None:
-    """The condition on words of every text ``pattern`` (``re`` syntax) matches; None: no bound."""
+@dataclass(frozen=True)
+class LexiconPiece:
+    """A lexicon as the compiler writes it into patterns, told by the first words it can read.
+
+    ``text`` is the piece's ``re`` source (the lexicon's whole-word pattern, or its body
+    glued after a letter); ``words`` every first word of a form with each prefix the
+    piece allows. Every form opens with a letter and its first word ends where the form
+    has a non-letter or ends (``(?!\\p{L})``), so the piece always completes the word.
+    """
+
+    text: str
+    word_start: bool  # the piece opens with (?<!\p{L})
+    words: frozenset[str]
+
+
+def lexicon_pieces(lexicons: Iterable[CompiledLexicon]) -> list[LexiconPiece]:
+    """The pieces of compiled lexicons, in the syntax re runs.
+
+    A lexicon some form of which opens with no letter, or with a prefix that is not
+    letters, gets no piece: its pattern is read like any other.
+    """
+    pieces = []
+    for lexicon in lexicons:
+        pattern, glued = to_std_re(lexicon.pattern), to_std_re(lexicon.glued)
+        first_words = lexicon.first_words
+        if pattern is None or glued is None or first_words is None \
+                or not all(_FIRST_WORD.fullmatch(p) for p in lexicon.prefixes):
+            continue
+        words = frozenset(p + w for p in ("", *lexicon.prefixes) for w in first_words)
+        pieces += [LexiconPiece(pattern, True, words), LexiconPiece(glued, False, first_words)]
+    return pieces
+
+
+_PLACEHOLDER = 0xF0000  # private-use characters stand for lexicon pieces in the parsed pattern
+
+
+def _with_placeholders(pattern: str, pieces: list[LexiconPiece]) -> tuple[str, dict[int, LexiconPiece]]:
+    """``pattern`` with each whole occurrence of a piece replaced by one private-use character.
+
+    An occurrence after a backslash or before a quantifier (which would apply to the
+    piece's last group only) stays as written; so does every piece when the pattern
+    already holds private-use characters of that plane.
+    """
+    if any(ord(ch) >= _PLACEHOLDER for ch in pattern):
+        return pattern, {}
+    used: dict[int, LexiconPiece] = {}
+    for code, piece in enumerate(sorted(pieces, key=lambda p: len(p.text), reverse=True), start=_PLACEHOLDER):
+        if not piece.text or piece.text not in pattern:
+            continue
+        out, pos = [], 0
+        while (at := pattern.find(piece.text, pos)) >= 0:
+            end = at + len(piece.text)
+            backslashes = len(pattern[:at]) - len(pattern[:at].rstrip("\\"))
+            if backslashes % 2 or pattern[end:end + 1] in ("?", "*", "+", "{"):
+                out.append(pattern[pos:end])
+            else:
+                out += [pattern[pos:at], chr(code)]
+                used[code] = piece
+            pos = end
+        out.append(pattern[pos:])
+        pattern = "".join(out)
+    return pattern, used
+
+
+def word_condition(pattern: str, pieces: list[LexiconPiece] | None = None) -> WordCondition | None:
+    """The condition on words of every text ``pattern`` (``re`` syntax) matches; None: no bound.
+
+    ``pieces``: lexicons as the compiler writes them, read from their first words
+    instead of parsed (what costs most when a pack loads); the result is the same.
+    """
     if _parser is None:
         return None
+    placed, used = _with_placeholders(pattern, pieces or [])
     try:
-        parsed = _parser.parse(pattern)
+        parsed = _parse(placed)
     except Exception:  # re cannot parse it: it is not what runs
         return None
     if parsed.state.flags & (re.IGNORECASE | re.MULTILINE):
         return None
-    walk = _Walk()
+    walk = _Walk(used)
     try:
         ends = walk.sequence(list(parsed), {(_START, "")})
         for mode, word in ends:  # the pattern may stop inside its first word
@@ -110,6 +180,12 @@ def _shortest(prefixes: set[str]) -> tuple[str, ...]:
 _LETTER_SET: Any = None
 
 
+@functools.lru_cache(maxsize=256)
+def _parse(pattern: str) -> Any:
+    """re's parse tree of ``pattern``, kept: a pack loaded again in one process is read once."""
+    return _parser.parse(pattern)
+
+
 def _is_letter_set(items: Any) -> bool:
     """Whether a parsed class is LETTER itself, or \\w (which holds every letter)."""
     global _LETTER_SET
@@ -127,8 +203,9 @@ class _Walk:
     ``(?!\\p{L})`` ends the word, else the word only starts so.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, pieces: dict[int, LexiconPiece] | None = None) -> None:
         self.found: set[tuple[int, str, bool]] = set()
+        self.pieces = pieces or {}
 
     def finish(self, mode: int, word: str, complete: bool) -> None:
         if mode == _START:  # the match may begin anywhere, even inside a word
@@ -176,15 +253,20 @@ class _Walk:
         return self.unknown(states)  # a back reference, a conditional group …
 
     def chars(self, chars: Iterable[str], states: set[tuple[int, str]]) -> set[tuple[int, str]]:
-        """One character out of ``chars``: a letter goes on the word, anything else ends it."""
+        """One character out of ``chars``: a letter goes on the word, anything else ends it
+        (a placeholder stands for a lexicon piece: re's parser makes a class of those that
+        are alternatives)."""
         letters = []
         ends = False
+        out: set[tuple[int, str]] = set()
         for ch in chars:
-            if _LETTER.match(ch):
+            piece = self.pieces.get(ord(ch))
+            if piece is not None:
+                out |= self.lexicon(piece, states)
+            elif _LETTER.match(ch):
                 letters.append(ch)
             else:
                 ends = True
-        out: set[tuple[int, str]] = set()
         for mode, word in states:
             if ends:
                 self.finish(mode, word, complete=True)
@@ -208,6 +290,15 @@ class _Walk:
             if len(chars) > MAX_CLASS:
                 return self.unknown(states)
         return self.chars(chars, states)
+
+    def lexicon(self, piece: LexiconPiece, states: set[tuple[int, str]]) -> set[tuple[int, str]]:
+        """A lexicon piece: its (?<!\\p{L}) if it has one, then a first word it knows, which is complete."""
+        for mode, word in states:
+            if piece.word_start and mode == _START and not word:
+                mode = _WORD_START
+            for first in piece.words:
+                self.finish(mode, word + first, complete=True)
+        return set()
 
     def unknown(self, states: set[tuple[int, str]]) -> set[tuple[int, str]]:
         """A character that may be any letter: the word is known only to start with what was read."""
@@ -286,9 +377,10 @@ class KindIndex:
         return mask
 
 
-def kind_index(patterns: Iterable[str | None]) -> KindIndex:
-    """Tables for rules whose ``re`` sources are ``patterns``, in order (None: not run by re)."""
-    conditions = tuple(word_condition(p) if p is not None else None for p in patterns)
+def kind_index(patterns: Iterable[str | None], pieces: list[LexiconPiece] | None = None) -> KindIndex:
+    """Tables for rules whose ``re`` sources are ``patterns``, in order (None: not run by re);
+    ``pieces``: the pack's lexicons, read from their words instead of parsed."""
+    conditions = tuple(word_condition(p, pieces) if p is not None else None for p in patterns)
     always = 0
     by_first: dict[str, int] = {}
     by_word: dict[str, int] = {}
