@@ -10,19 +10,19 @@ source that agrees with it in gender and number; a definite back-reference
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
-
-import regex
 
 from annotate import contract
 from annotate.matching import Candidate, Offsets
+from annotate.normalise import WORD_CHAR
 from annotate.pack import CompiledPack
 from annotate.rules.inflect import Form
 from annotate.records import SourceKind
 from annotate.sources import SourceInfo, clause_subjects, describe, fallback, pronoun_agreement, titled_names
 
-_LETTERS = regex.compile(r"\w{2}")
-_QUOTED = regex.compile(r'"[^"\n]*"')
+_LETTERS = re.compile(rf"{WORD_CHAR}{{2}}")
+_QUOTED = re.compile(r'"[^"\n]*"')
 _ANTECEDENT_REACH = 8  # sentences: how far back an implicit cue may find its source
 
 

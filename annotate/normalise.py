@@ -35,6 +35,14 @@ ARABIC_SCRIPT = (
 # information separators \x1c-\x1f: splitting words where the regex module did not
 # would change where a source or a sentence ends.
 WHITE_SPACE = "\t\n\x0b\x0c\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+# The regex module's \w, which the helper patterns were written for, takes combining marks
+# and the joiners (harakat, superscript alef, Quranic signs, ZWNJ/ZWJ: normalisation
+# deletes the Arabic ones) but not the superscript digits and fractions that re's \w
+# takes: spelled out so that any text splits as before (marks and numerals of other
+# scripts aside).
+WORD_CHAR = (r"(?:[^\W\xb2\xb3\xb9\xbc-\xbe]"
+             r"|[\u0300-\u036f\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06dc\u06df-\u06e4\u06e7\u06e8\u06ea-\u06ed"
+             r"\u200c\u200d])")
 
 # Deleted for matching: harakat and tanween, superscript alef, Quranic annotation signs,
 # tatweel, and invisible direction / joiner marks that scraped pages are full of.

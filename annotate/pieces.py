@@ -18,16 +18,16 @@ warning saying it was annotated in pieces.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-import regex
-
+from annotate.normalise import WHITE_SPACE
 from annotate.records import Attribution, DocumentResult, LostCandidate, Span
 
 PIECE_CHARS = 50_000
 
-_SENTENCE_END = regex.compile(r"[.!?؟。]\s")
+_SENTENCE_END = re.compile(rf"[.!?؟。][{WHITE_SPACE}]")
 
 Annotate = Callable[[str, Any, str], DocumentResult]
 _SpanT = TypeVar("_SpanT", bound=Span)

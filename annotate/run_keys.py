@@ -27,14 +27,12 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 import pyarrow as pa
-import re
 
 from annotate.aliases import Aliases
-from annotate.source_names import fold, looks_like_name
+from annotate.source_names import TWO_LETTERS, fold, looks_like_name
 
 DOMINANCE = 0.9  # share of the longer names' mentions one of them must hold to absorb a surname
 MIN_MENTIONS = 2  # a longer name seen once over the whole run absorbs nothing
-_TWO_LETTERS = re.compile(r"[^\W\d_]{2}")  # a name has a word of letters, not only digits or marks
 
 
 class RunKeys:
@@ -127,7 +125,7 @@ def _surnames(persons: set[str], counts: Mapping[str, int], folded: Mapping[str,
     ``persons`` are spellings chosen by :func:`_spellings`, so each is a key of ``folded``.
     """
     by_tail: dict[tuple[str, ...], list[str]] = defaultdict(list)
-    words = {p: tuple(folded[p].split()) for p in persons if _TWO_LETTERS.search(p)}
+    words = {p: tuple(folded[p].split()) for p in persons if TWO_LETTERS.search(p)}
     for person, tokens in words.items():
         if not looks_like_name(person) or counts[person] < MIN_MENTIONS:
             continue

@@ -10,14 +10,8 @@ from __future__ import annotations
 
 import re
 
-from annotate.normalise import WHITE_SPACE
+from annotate.normalise import WHITE_SPACE, WORD_CHAR as _WORD
 
-# The regex module's \w, which the splitter was written for, takes combining marks and the
-# joiners (harakat, superscript alef, Quranic signs, ZWNJ/ZWJ: normalisation deletes the
-# Arabic ones) but not the superscript digits and fractions that re's \w takes: spelled
-# out so that any text splits as before (marks and numerals of other scripts aside).
-_WORD = (r"(?:[^\W\xb2\xb3\xb9\xbc-\xbe]"
-         r"|[\u0300-\u036f\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06dc\u06df-\u06e4\u06e7\u06e8\u06ea-\u06ed\u200c\u200d])")
 _ENDS = ".!?؟؛…"
 # The first character is a class, so that re scans for it in C; the look-behinds, which
 # the regex module's pattern read before the punctuation, look past that character.

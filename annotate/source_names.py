@@ -22,13 +22,13 @@ in :mod:`annotate.run_keys`.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
-import regex
-
-from annotate.normalise import normalise_term
+from annotate.normalise import WHITE_SPACE, WORD_CHAR, normalise_term
 from annotate.pack import CompiledPack
 from annotate.records import Attribution
+from annotate.rules.compiler import LETTER
 
 # Honorifics that may precede a name but head no role of their own (role_heads and
 # person_titles hold the rest); written normalised, as text is compared.
@@ -47,11 +47,11 @@ FUNCTION_WORDS = frozenset(normalise_term(w) for w in (
     "التي", "إن", "أن", "قد", "لقد", "كان", "كانت", "و",
 ))
 _TITLE_LEXICONS = ("person_titles", "role_heads")
-_SPOKESPERSON_OF = regex.compile(r"\bباسم\w+")
-_MARKS = regex.compile("[\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed\u0640\u200b-\u200f\u061c\ufeff]")
+_SPOKESPERSON_OF = re.compile(rf"(?<!{WORD_CHAR})باسم{WORD_CHAR}+")
+_MARKS = re.compile("[\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed\u0640\u200b-\u200f\u061c\ufeff]")
 _QUOTES = str.maketrans({"“": '"', "”": '"', "«": '"', "»": '"', "„": '"', "‟": '"', "″": '"'})
 _EDGE = " \t\n،,:;؛.!?؟-–—'[]"
-_PUNCT = regex.compile(r"[^\w\s]+")
+_PUNCT = re.compile(rf"(?:(?!{WORD_CHAR})[^{WHITE_SPACE}])+")  # neither a word character nor space
 _UNRESOLVED = "unresolved"  # the kind of an implicit source that points nowhere (see the guide, section 3)
 
 
@@ -177,7 +177,8 @@ def _root(attribution: Attribution, by_id: dict[int, Attribution]) -> Attributio
     return current
 
 
-_NAME_WORD = regex.compile(r"^\p{L}+$")
+_NAME_WORD = re.compile(rf"^{LETTER}+$")
+TWO_LETTERS = re.compile(f"{LETTER}{{2}}")  # a name has a word of letters, not only digits or marks
 MAX_NAME_WORDS = 4
 
 
@@ -195,7 +196,7 @@ def looks_like_name(name: str) -> bool:
 
 def _surname_map(keyed: list[tuple[str | None, str]]) -> dict[str, str]:
     """Person keys that are the tail of exactly one longer person key of the article → that key."""
-    persons = {key for key, kind in keyed if key and kind == "person" and regex.search(r"\p{L}{2}", key)}
+    persons = {key for key, kind in keyed if key and kind == "person" and TWO_LETTERS.search(key)}
     mapping = {}
     for short in persons:
         tail = fold(short).split()

@@ -249,12 +249,15 @@ def test_a_conditional_after_the_verb_opens_a_clause_not_a_source(pack: Compiled
     assert a.implicit and a.antecedent_text == "سمير داود"
 
 
-def test_the_source_sentence_and_normalise_helpers_run_without_the_regex_module() -> None:
-    """Their patterns are precompiled for re: importing them and loading the pack loads no regex."""
+def test_the_engine_and_the_runner_annotate_without_the_regex_module() -> None:
+    """Every helper pattern is precompiled for re (the bundled pack needs no fallback either):
+    a run annotates text without ever loading the slower regex module."""
     import subprocess
     import sys
 
-    code = ("import sys, annotate.sources, annotate.sentences, annotate.normalise, annotate.pack; "
-            "annotate.pack.load_pack(); print('regex' in sys.modules)")
+    code = ("import sys, annotate.engine, annotate.pipeline, annotate.pack; "
+            "pack = annotate.pack.load_pack(); "
+            "annotate.pipeline.annotate_batch([{'doc_id': 'a', 'text': 'وقال الوزير إن الاتفاق قريب.'}], pack); "
+            "print('regex' in sys.modules)")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "False"
