@@ -52,8 +52,18 @@ def test_every_normalised_span_points_into_the_original(text: str, data: st.Data
     end = data.draw(st.integers(start + 1, len(n.text)))
     s, e = n.span(start, end)
     assert 0 <= s < e <= len(text)
-    # the original span normalises back to exactly the normalised span
-    assert normalise_term(text[s:e]) == n.text[start:end]
+    # the original span normalises back to exactly the normalised span, but for one thing:
+    # a "?" is a lost direction mark or a question mark by its neighbours, so a kept "?"
+    # that opens the span may read as a lost mark once cut from the letter before it
+    expected, alone = n.text[start:end], normalise_term(text[s:e])
+    assert alone == expected or (expected.startswith("?") and alone == expected[1:])
+
+
+def test_a_question_mark_kept_after_a_letter_stays_in_the_span_that_starts_on_it() -> None:
+    text = "ء?ء"  # the "?" follows a letter: a question mark, not a lost direction mark
+    n = normalise(text)
+    assert n.text == "ء?ء"
+    assert n.span(1, 3) == (1, 3)
 
 
 # every code point a str can hold, as one text: a class is compared with the regex module's in one pass
