@@ -22,7 +22,8 @@ from annotate.errors import RulePackError, RuleProblem
 from annotate.pack_cache import cache_dir  # noqa: F401  (re-exported)
 from annotate.pack_cache import CodeCache, Program, dumps_with_programs, loads_with_programs
 from annotate.rules.compiler import (
-    LETTER, CompiledLexicon, Engine, Expander, compile_lexicon, compile_pattern, group_end, to_std_re, trie_pattern,
+    LETTER, CompiledLexicon, Engine, Expander, compile_lexicon, compile_pattern, group_end, to_std_re, top_level_split,
+    trie_pattern,
 )
 from annotate.rules.kind_filter import KindIndex, kind_index, lexicon_pieces
 from annotate.rules.loader import Located, PackSource, read_pack
@@ -151,9 +152,20 @@ _LOOKAROUND = re.compile(r"\(\?<?[=!]")
 
 def opens_with_cue(pattern: str) -> bool:
     """Whether a rule's regex source starts with its cue slot, once leading look-arounds are skipped
-    (and one ``\\s*`` among them: the rule then starts where the white space before its cue does)."""
+    (and one ``\\s*`` among them: the rule then starts where the white space before its cue does).
+
+    The cue may also open a plain or atomic group the pattern starts with (what a
+    ``not_before`` exclusion or a split look-behind wraps the rest of the pattern in), after look-arounds
+    only: every match still starts where its cue does, so trying the rule at the cue words
+    finds what a search through the sentence would.
+    """
     pos = _skip_lookarounds(pattern, 0)
     if pattern.startswith(r"\s*", pos):
+        pos = _skip_lookarounds(pattern, pos + 3)
+    while pattern.startswith(("(?:", "(?>"), pos):  # a plain or an atomic group
+        end = group_end(pattern, pos)
+        if end < 0 or len(top_level_split(pattern[pos + 3:end])) != 1:
+            return False
         pos = _skip_lookarounds(pattern, pos + 3)
     return pattern.startswith("(?P<cue>", pos)
 
@@ -164,10 +176,23 @@ def spaced_cue(pattern: str) -> bool:
 
 
 def _skip_lookarounds(pattern: str, pos: int) -> int:
-    while _LOOKAROUND.match(pattern, pos):
-        end = group_end(pattern, pos)
-        pos = end + 1 if end >= 0 else len(pattern)
-    return pos
+    """Where ``pattern`` has its first item that reads text, from ``pos``: look-arounds and
+    plain groups of look-arounds only (``(?:(?<=،)|(?<=،\\s))``, a split look-behind) are skipped."""
+    while True:
+        if _LOOKAROUND.match(pattern, pos):
+            end = group_end(pattern, pos)
+            pos = end + 1 if end >= 0 else len(pattern)
+        elif pattern.startswith("(?:", pos) and _zero_width_group(pattern, pos):
+            pos = group_end(pattern, pos) + 1
+        else:
+            return pos
+
+
+def _zero_width_group(pattern: str, pos: int) -> bool:
+    """The plain group opening at ``pos`` holds look-arounds only, in every alternative."""
+    end = group_end(pattern, pos)
+    return end >= 0 and all(_skip_lookarounds(alternative, 0) == len(alternative)
+                            for alternative in top_level_split(pattern[pos + 3:end]))
 
 
 def load_pack(path: str | Path | None = None, cache: bool = True) -> CompiledPack:

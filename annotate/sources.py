@@ -15,7 +15,7 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from annotate import contract as c
 from annotate.normalise import WHITE_SPACE
@@ -405,10 +405,20 @@ def describe(text: str, start: int, end: int, sentence_end: int, cue_gender: str
 
 
 _CLAUSE_BREAK = re.compile(r"[.،,؛;:!?؟\n]")
+_SUBJECT_WORDS = 8  # the longest subject noun phrase read after a verb
 
 
-def clause_subjects(text: str, lo: int, hi: int, pack: CompiledPack,
-                    seen: dict[int, SourceInfo | None] | None = None) -> Iterator[tuple[int, SourceInfo | None]]:
+@dataclass
+class ClauseMemo:
+    """What :func:`clause_subjects` learnt of one document, kept for its next cues: the walks
+    of neighbouring cues cover the same clauses."""
+
+    subjects: dict[int, SourceInfo | None] = field(default_factory=dict)  # by the offset the subject opens at
+    verbs: dict[str, bool] = field(default_factory=dict)  # word → whether it could be a verb
+
+
+def clause_subjects(text: str, lo: int, hi: int, pack: CompiledPack, memo: ClauseMemo | None = None,
+                    after: int = -1) -> Iterator[tuple[int, SourceInfo | None]]:
     """Subjects of the verb-initial clauses of text[lo:hi], nearest first, as (offset, subject);
     the subject is None when the phrase after the verb has no known head.
 
@@ -418,22 +428,29 @@ def clause_subjects(text: str, lo: int, hi: int, pack: CompiledPack,
     section 3). A clause opens at the start of the span, after punctuation or after a
     complementiser; its first word is taken for a verb when it is not definite and no
     lexicon knows it. Only a subject with a known head or a title is given: a bare word
-    after a verb may be anything, and the engine does not guess.
+    after a verb may be anything, and the engine does not guess. A subject that cannot
+    reach past ``after`` is of no use to the caller (a nearer source wins over it): the walk
+    stops where no later clause's subject could.
     """
+    memo = memo or ClauseMemo()
     tokens = _tokens(text, lo, hi)
     for i in range(len(tokens) - 2, -1, -1):  # nearest first: the caller stops at the first it can use
+        if tokens[min(i + _SUBJECT_WORDS, len(tokens) - 1)][1] <= after:
+            return
         s, e = tokens[i]
-        before = text[tokens[i - 1][1]:s] if i else text[lo:s]
-        opens = i == 0 or _CLAUSE_BREAK.search(before) or _in_lexicon(pack, c.COMPLEMENTISERS, text[tokens[i - 1][0]:tokens[i - 1][1]])
-        if not opens or not _could_be_verb(text[s:e], pack):
+        opens = i == 0 or _CLAUSE_BREAK.search(text, tokens[i - 1][1], s) \
+            or _in_lexicon(pack, c.COMPLEMENTISERS, text[tokens[i - 1][0]:tokens[i - 1][1]])
+        if not opens:
+            continue
+        word = text[s:e]
+        verb = memo.verbs.get(word)
+        if verb is None:
+            verb = memo.verbs[word] = _could_be_verb(word, pack)
+        if not verb:
             continue
         start = tokens[i + 1][0]
-        if seen is None or start not in seen:
-            found = _subject_at(text, tokens, i + 1, hi, pack)
-            if seen is not None:
-                seen[start] = found
-        else:
-            found = seen[start]
+        found = memo.subjects[start] if start in memo.subjects else _subject_at(text, tokens, i + 1, hi, pack)
+        memo.subjects[start] = found
         yield start, found
 
 
@@ -513,7 +530,7 @@ def _subject_end(text: str, tokens: list[tuple[int, int]], first: int, pack: Com
     """End of the noun phrase that opens at tokens[first]: up to eight words, to a stop word,
     punctuation or a prepositional complement (بوجود، بآرثر)."""
     end = None
-    for j in range(first, min(first + 8, len(tokens))):
+    for j in range(first, min(first + _SUBJECT_WORDS, len(tokens))):
         s, e = tokens[j]
         word = text[s:e]
         if j > first and _CLAUSE_BREAK.search(text, tokens[j - 1][1], s):

@@ -39,3 +39,20 @@ def test_a_runaway_pattern_is_stopped_and_reported(tmp_path: Path) -> None:
     result = annotate_text("قال " + "ا" * 40 + "ج", pack)
     assert result.attributions == []
     assert result.warnings and "runaway" in result.warnings[0] and "stopped after 50 ms" in result.warnings[0]
+
+
+def test_a_rule_is_tried_at_its_cue_words_when_only_look_arounds_stand_before_its_cue() -> None:
+    """Every match of such a rule starts where its cue does, so trying it at the cue words
+    finds what a search through the sentence would; anything that reads text first
+    (a subject, a verb) makes the rule search the sentence."""
+    from annotate.pack import opens_with_cue
+
+    cue = "(?P<cue>قال)"
+    assert opens_with_cue(f"(?<!x){cue} ان")
+    assert opens_with_cue(rf"(?<!x)\s*{cue} ان")  # spaced: from the white space before the cue
+    assert opens_with_cue(f"(?:(?<=،)|(?<=،\\s)){cue}")  # a split look-behind
+    assert opens_with_cue(f"(?!سجل)(?:(?!(?<!^)[^وف]){cue} ان)")  # a not_before exclusion wraps the pattern
+    assert opens_with_cue(f"(?:(?<=^)|(?<=،))(?>{cue} ان)")  # an atomic group
+    assert not opens_with_cue(f"(?:الوزير|{cue})")  # another alternative reads text first
+    assert not opens_with_cue(f"(?:(?<=،)|الوزير){cue}")  # a group that may read text
+    assert not opens_with_cue(f"(?P<source>\\w+) {cue}")

@@ -373,7 +373,7 @@ def group_end(pattern: str, start: int) -> int:
     return _scan(pattern, start, lambda i, ch, depth: ch == ")" and depth == 0)
 
 
-def _top_level_split(body: str) -> list[str]:
+def top_level_split(body: str) -> list[str]:
     """``body`` split at its top-level ``|``."""
     cuts: list[int] = []
 
@@ -427,7 +427,7 @@ def _alternatives(body: str, budget: int = 512) -> list[str] | None:
     ``{1,3}``) or the branches would be more than ``budget``.
     """
     out: list[str] = []
-    for alt in _top_level_split(body):
+    for alt in top_level_split(body):
         atoms = _atoms(alt)
         if atoms is None:
             return None
