@@ -9,6 +9,8 @@ end, so ``text[start:end]`` is always the span's text.
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from annotate.attribution import Draft, assemble
 from annotate.budget import Budget
 from annotate.credibility import Origin, grade
@@ -35,36 +37,46 @@ def annotate_text(text: str, pack: CompiledPack, doc_id: str = "doc") -> Documen
         candidates = find_candidates(matchable, sentences, pack, warnings, budget)
         kept, lost = resolve(candidates, quoted_spans(matchable))
         drafts = assemble(matchable, sentences, kept, pack)
-        attributions = [_record(i, d, drafts, norm, matchable, pack, doc_id) for i, d in enumerate(drafts)]
+        version = pack.model_version
+        attributions = [_record(i, d, drafts, norm, matchable, pack, doc_id, version) for i, d in enumerate(drafts)]
     warnings.extend(budget.warnings)
     attributions = with_source_gender(with_source_keys(attributions, pack), pack)
     result = DocumentResult(
         doc_id=doc_id,
         text_length=len(text),
         sentences=[_span(norm, s, e) for s, e in sentences],
-        furniture=[FurnitureSpan(**_span(norm, s, e).model_dump(), rule_id=rule) for s, e, rule in furniture],
+        furniture=[FurnitureSpan(**_original(norm, s, e)._asdict(), rule_id=rule) for s, e, rule in furniture],
         attributions=attributions,
-        lost=[_lost(loser.candidate.rule.id, loser.reason, _span(norm, *loser.candidate.cue)) for loser in lost],
+        lost=[_lost(loser.candidate.rule.id, loser.reason, _original(norm, *loser.candidate.cue)) for loser in lost],
         warnings=warnings,
     )
     result._text = text
     return result
 
 
-def _span(norm: Normalised, start: int, end: int) -> Span:
+class _Original(NamedTuple):
+    """A normalised span mapped back: original offsets and the text they hold."""
+
+    start: int
+    end: int
+    text: str
+
+
+def _original(norm: Normalised, start: int, end: int) -> _Original:
     s, e = norm.span(start, end)
-    return Span.model_construct(start=s, end=e, text=norm.original[s:e])  # two ints and their text: no validation needed
+    return _Original(s, e, norm.original[s:e])
 
 
-def _optional_span(norm: Normalised, span: tuple[int, int] | None) -> Span | None:
-    return _span(norm, *span) if span is not None else None
+def _span(norm: Normalised, start: int, end: int) -> Span:
+    s, e, text = _original(norm, start, end)
+    return Span(start=s, end=e, text=text)  # validating three fields is quicker than model_construct
 
 
 def _text(norm: Normalised, start: int, end: int) -> str:
-    return _span(norm, start, end).text
+    return _original(norm, start, end).text
 
 
-def _lost(rule_id: str, reason: str, cue: Span) -> LostCandidate:
+def _lost(rule_id: str, reason: str, cue: _Original) -> LostCandidate:
     return LostCandidate(rule_id=rule_id, reason=reason, cue_start=cue.start, cue_end=cue.end, cue_text=cue.text)
 
 
@@ -86,11 +98,11 @@ def _origin(index: int, drafts: list[Draft], norm: Normalised) -> Origin:
 
 
 def _record(index: int, draft: Draft, drafts: list[Draft], norm: Normalised, matchable: str,
-            pack: CompiledPack, doc_id: str) -> Attribution:
-    cue = _span(norm, *draft.cand.cue)
-    source = _optional_span(norm, (draft.source.start, draft.source.end) if draft.source else None)
-    role = _optional_span(norm, draft.source.role if draft.source else None)
-    claim = _optional_span(norm, draft.claim)
+            pack: CompiledPack, doc_id: str, pack_version: str) -> Attribution:
+    cue = _original(norm, *draft.cand.cue)
+    source = _original(norm, draft.source.start, draft.source.end) if draft.source else None
+    role = _text(norm, *draft.source.role) if draft.source and draft.source.role else None
+    claim = _original(norm, *draft.claim) if draft.claim else None
     antecedent = drafts[draft.antecedent].source if draft.antecedent is not None else draft.subject
     claim_matchable = matchable[draft.claim[0]:draft.claim[1]] if draft.claim else None
     credibility = grade(_origin(index, drafts, norm), claim_matchable, pack)
@@ -102,7 +114,7 @@ def _record(index: int, draft: Draft, drafts: list[Draft], norm: Normalised, mat
         source_start=source.start if source else None,
         source_end=source.end if source else None,
         source_text=source.text if source else None,
-        source_role=role.text if role else None,
+        source_role=role,
         source_type=type_of_kind(draft.kind),
         source_kind=draft.kind,
         source_kind_rule=draft.kind_rule,
@@ -117,5 +129,5 @@ def _record(index: int, draft: Draft, drafts: list[Draft], norm: Normalised, mat
         credibility_score=credibility.score,
         credibility_reasons=credibility.reasons + ([draft.note] if draft.note else []),
         rule_id=draft.cand.rule.id,
-        pack_version=pack.model_version,
+        pack_version=pack_version,
     )

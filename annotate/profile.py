@@ -49,8 +49,9 @@ def _resolved_source(attribution: Attribution, by_id: dict[int, Attribution]) ->
 def distinct_sources(attributions: list[Attribution]) -> int:
     """How many different sources the article quotes, counted by ``source_key`` (one name per
     source, implicit ones resolved); records made without keys fall back to the folded text."""
-    if any(a.source_key for a in attributions):
-        return len({source_key(a.source_key) for a in attributions if a.source_key})
+    given = {a.source_key for a in attributions if a.source_key}
+    if given:
+        return len({source_key(key) for key in given})  # each key folded once, however often it is quoted
     by_id = {a.attribution_id: a for a in attributions}
     keys = {_resolved_source(a, by_id) for a in attributions}
     keys.discard(None)

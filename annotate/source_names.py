@@ -197,12 +197,14 @@ def looks_like_name(name: str) -> bool:
 def _surname_map(keyed: list[tuple[str | None, str]]) -> dict[str, str]:
     """Person keys that are the tail of exactly one longer person key of the article → that key."""
     persons = {key for key, kind in keyed if key and kind == "person" and TWO_LETTERS.search(key)}
+    words = {key: fold(key).split() for key in persons}  # folded once, compared pairwise
+    names = {key for key in persons if looks_like_name(key)}
     mapping = {}
     for short in persons:
-        tail = fold(short).split()
-        longer = {full for full in persons if looks_like_name(full) and len(fold(full).split()) > len(tail)
-                  and fold(full).split()[-len(tail):] == tail}
-        if len({fold(full) for full in longer}) == 1:
+        tail = words[short]
+        longer = {full for full in persons if full in names and len(words[full]) > len(tail)
+                  and words[full][-len(tail):] == tail}
+        if len({" ".join(words[full]) for full in longer}) == 1:
             mapping[short] = max(longer, key=len)
     return mapping
 
