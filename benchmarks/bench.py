@@ -20,6 +20,12 @@ Measured, in this order:
   Parquet) with 1 worker and with every core;
 - ``annotate run`` on the corpus repeated ``--repeat`` times (ids made unique), all
   workers, for peak memory.
+
+The runs that are compared (``annotate run`` and the peer with 1 and all workers, the
+baseline) are repeated ``--rounds`` times, one round after the other, because a shared
+or virtual machine changes speed from one minute to the next: each ratio is computed
+within each round, between runs made minutes apart, and the median over the rounds is
+reported; the table shows each line's median run (by wall time), and the JSON every run.
 - with ``--baseline CHECKOUT``: ``annotate run`` of another checkout (e.g. ``main`` before
   a change, run with that checkout's ``.venv``), 1 worker, on the same corpus in the
   same run, for the before/after ratio in CPU seconds.
@@ -44,6 +50,7 @@ import os
 import platform
 import pstats
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -317,6 +324,11 @@ def profile_engine(corpus: Path, limit: int) -> dict[str, Any]:
 
 # --- report -----------------------------------------------------------------------
 
+def _median_run(runs: list[Measured]) -> Measured:
+    """The run with the median wall time (the lower middle one of an even number)."""
+    return sorted(runs, key=lambda run: run.wall_s)[(len(runs) - 1) // 2]
+
+
 def ratios(m: dict[str, Measured], pack: dict[str, Any], workers: int) -> dict[str, float]:
     out = {
         "annotate_1w_over_peer_1w": m["annotate_1w"].articles_per_s / m["peer_1w"].articles_per_s,
@@ -358,7 +370,7 @@ def print_report(m: dict[str, Measured], pack: dict[str, Any], values: dict[str,
     print(f"\npack load: import {pack['import_s']:.3f} s, cold compile {pack['cold_compile_s']:.3f} s, "
           f"cached {pack['cached_s']:.3f} s (CPU: cold {pack.get('cold_compile_cpu_s')} s, "
           f"cached {pack.get('cached_cpu_s')} s)")
-    print("\ntargets (issues 4 and 8)")
+    print("\ntargets (issues 4 and 8; each ratio the median over the rounds of its value within a round)")
     for name, (op, bound) in TARGETS.items():
         if name in values:
             print(f"  {name:<34} {values[name]:>8.3f}  {op} {bound:<4}  {'met' if passed[name] else 'MISSED'}")
@@ -391,6 +403,8 @@ def main() -> None:
     parser.add_argument("--limit", type=int, default=None, help="use only the first N lines")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="'all cores' [default: %(default)s]")
     parser.add_argument("--repeat", type=int, default=10, help="corpus copies for the memory run; 0 skips it")
+    parser.add_argument("--rounds", type=int, default=3,
+                        help="rounds of the compared runs; ratios are the median over rounds [default: 3]")
     parser.add_argument("--profile", type=int, default=0, metavar="N", help="profile the engine on N articles")
     parser.add_argument("--json", type=Path, default=None, help="results file [default: benchmarks/results/…]")
     parser.add_argument("--baseline", type=Path, default=None, metavar="CHECKOUT",
@@ -412,37 +426,46 @@ def main() -> None:
 
         pack = pack_load()
         print(f"pack load: cold {pack['cold_compile_s']:.2f} s, cached {pack['cached_s']:.3f} s", flush=True)
-        m: dict[str, Measured] = {}
+        rounds: list[dict[str, Measured]] = []
 
-        def step(key: str, result: Measured) -> None:
+        def step(m: dict[str, Measured], key: str, result: Measured) -> None:
             m[key] = result
             print(f"  {result.name}: {result.wall_s:.1f} s, {result.articles_per_s:,.1f} articles/s, "
                   f"CPU {result.cpu_s:.1f} s, peak tree {result.peak_tree_rss_mb:,.0f} MB", flush=True)
 
-        step("floor_json", measure("floor: read + json.loads", _python("benchmarks/floor.py", str(corpus)),
-                                   articles, characters))
-        step("floor_readers", measure("floor: annotate.readers", _python("benchmarks/floor.py", str(corpus),
-                                                                          "--readers"), articles, characters))
-        step("annotate_1w", annotate_run("annotate run, 1 worker", corpus, tmp / "a1", 1, articles, characters))
-        if args.baseline is not None:
-            step("baseline_1w", annotate_run(f"baseline ({args.baseline.name}), 1 worker", corpus, tmp / "b1", 1,
-                                             articles, characters, args.baseline.resolve()))
-        step("annotate_all", annotate_run(f"annotate run, {args.workers} workers", corpus, tmp / "aN",
-                                          args.workers, articles, characters))
-        step("peer_1w", measure("peer (spaCy), 1 worker", _python("benchmarks/peer.py", str(corpus), "--out",
-                                                                 str(tmp / "p1"), "--workers", "1"),
-                                articles, characters))
-        step("peer_all", measure(f"peer (spaCy), {args.workers} workers",
-                                 _python("benchmarks/peer.py", str(corpus), "--out", str(tmp / "pN"),
-                                         "--workers", str(args.workers)), articles, characters))
+        for number in range(1, max(args.rounds, 1) + 1):
+            print(f"round {number} of {max(args.rounds, 1)}", flush=True)
+            m: dict[str, Measured] = {}
+            rounds.append(m)
+            step(m, "floor_json", measure("floor: read + json.loads", _python("benchmarks/floor.py", str(corpus)),
+                                          articles, characters))
+            step(m, "floor_readers", measure("floor: annotate.readers",
+                                             _python("benchmarks/floor.py", str(corpus), "--readers"),
+                                             articles, characters))
+            step(m, "annotate_1w", annotate_run("annotate run, 1 worker", corpus, tmp / "a1", 1, articles, characters))
+            if args.baseline is not None:
+                step(m, "baseline_1w", annotate_run(f"baseline ({args.baseline.name}), 1 worker", corpus, tmp / "b1",
+                                                    1, articles, characters, args.baseline.resolve()))
+            step(m, "annotate_all", annotate_run(f"annotate run, {args.workers} workers", corpus, tmp / "aN",
+                                                 args.workers, articles, characters))
+            step(m, "peer_1w", measure("peer (spaCy), 1 worker", _python("benchmarks/peer.py", str(corpus), "--out",
+                                                                        str(tmp / "p1"), "--workers", "1"),
+                                       articles, characters))
+            step(m, "peer_all", measure(f"peer (spaCy), {args.workers} workers",
+                                        _python("benchmarks/peer.py", str(corpus), "--out", str(tmp / "pN"),
+                                                "--workers", str(args.workers)), articles, characters))
+        m = {key: _median_run([r[key] for r in rounds]) for key in rounds[0]}
         if args.repeat > 1:
             big = repeated(corpus, tmp / f"corpus-x{args.repeat}.jsonl", args.repeat)
-            step("annotate_repeat", annotate_run(f"annotate run ×{args.repeat}, {args.workers} workers", big,
-                                                 tmp / "aR", args.workers, articles * args.repeat,
-                                                 characters * args.repeat))
+            step(m, "annotate_repeat", annotate_run(f"annotate run ×{args.repeat}, {args.workers} workers", big,
+                                                    tmp / "aR", args.workers, articles * args.repeat,
+                                                    characters * args.repeat))
+            for r in rounds:
+                r["annotate_repeat"] = m["annotate_repeat"]
         profile = profile_engine(corpus, args.profile) if args.profile else None
 
-    values = ratios(m, pack, args.workers)
+    per_round = [ratios(r, pack, args.workers) for r in rounds]
+    values = {name: round(statistics.median(r[name] for r in per_round), 3) for name in per_round[0]}
     passed = verdicts(values)
     print_report(m, pack, values, passed, profile)
 
@@ -455,8 +478,9 @@ def main() -> None:
                     "load_average_after": [round(x, 2) for x in os.getloadavg()]},
         "corpus": {"path": str(args.corpus), "limit": args.limit, "articles": articles, "characters": characters},
         "workers_all": args.workers, "repeat": args.repeat,
-        "pack_load": pack, "measurements": {k: v.as_json() for k, v in m.items()},
-        "ratios": values, "targets": {k: {"op": op, "bound": b, "met": passed.get(k)} for k, (op, b) in TARGETS.items()},
+        "rounds": len(rounds), "pack_load": pack, "measurements": {k: v.as_json() for k, v in m.items()},
+        "runs": [{k: v.as_json() for k, v in r.items() if k != "annotate_repeat"} for r in rounds],
+        "ratios": values, "ratios_per_round": per_round, "targets": {k: {"op": op, "bound": b, "met": passed.get(k)} for k, (op, b) in TARGETS.items()},
         "profile": profile,
     }
     path = args.json or RESULTS / f"{now:%Y-%m-%d-%H%M}-{commit[:8]}.json"
