@@ -97,6 +97,8 @@ def find_candidates(text: str, sentences: list[Offsets], pack: CompiledPack,
         budget = Budget(pack.timeout, len(sentences))
     cues = cue_words(text, sentences, pack)
     out: list[Candidate] = []
+    # the rules a sentence needs, by the cue lexicons its words belong to: sentences share a few such sets
+    needed: dict[frozenset[str], list[CompiledRule]] = {}
     for index, (s_start, s_end) in enumerate(sentences):
         if budget.over():
             warnings.append(f"the document ran past its time budget ({pack.timeout * 1000:g} ms a sentence) at "
@@ -105,9 +107,10 @@ def find_candidates(text: str, sentences: list[Offsets], pack: CompiledPack,
         here = cues[index]
         hits = frozenset().union(*(lexicons for _, lexicons in here)) if here else frozenset()
         sentence = text[s_start:s_end] if here else None  # ^ and look-behinds see the sentence only
-        for rule in pack.rules:
-            if rule.cue_lexicons and not (rule.cue_lexicons & hits):
-                continue
+        rules = needed.get(hits)
+        if rules is None:
+            rules = needed[hits] = [rule for rule in pack.rules if not rule.cue_lexicons or rule.cue_lexicons & hits]
+        for rule in rules:
             if sentence is None:
                 sentence = text[s_start:s_end]
             found = len(out)
