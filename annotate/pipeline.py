@@ -52,6 +52,7 @@ from annotate.records import DocumentResult, ReadError
 from annotate.rows import Article
 from annotate.run_keys import RunKeys
 from annotate.runs import run_note
+from annotate.start_method import pool_context
 
 if TYPE_CHECKING:
     from annotate.aliases import Aliases
@@ -351,8 +352,7 @@ class _Pool:
         self.executor = self._start(count)
 
     def _start(self, count: int) -> ProcessPoolExecutor:
-        from annotate.start_method import pool_context  # fork unless $ANNOTATE_START_METHOD says otherwise
-
+        # the platform's way of starting processes, unless $ANNOTATE_START_METHOD names another
         return ProcessPoolExecutor(max_workers=count, mp_context=pool_context(), initializer=_init_pool_worker,
                                    initargs=self.initargs)
 
