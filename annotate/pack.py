@@ -115,10 +115,14 @@ class CompiledPack:
         """
         made = self.__dict__.get(_PICKLED)
         if made is None:
-            state = {name: value for name, value in self.__dict__.items() if name not in (_PICKLED, "programs")}
-            made = dumps_with_programs(state, self.programs or {})
+            made = dumps_with_programs(self.pickle_state(), self.programs or {})
             object.__setattr__(self, _PICKLED, made)
         return _unpickle_pack, made
+
+    def pickle_state(self) -> dict[str, Any]:
+        """The pack's fields as pickling carries them: without its own pickle and without the
+        programs, which travel beside the pickle (and are rebuilt from it on arrival)."""
+        return {name: value for name, value in self.__dict__.items() if name not in (_PICKLED, "programs")}
 
     @property
     def model_version(self) -> str:

@@ -241,6 +241,21 @@ def _program(flags: Any, groups: Any, groupindex: Any, indexgroup: Any, code: An
 
 # --- a pack to another process of the same run ---------------------------------------------
 
+def patterns_in(obj: Any) -> list[re.Pattern[str]]:
+    """Every ``re.Pattern`` of ``obj``'s object graph, in the order pickle meets them (one met
+    twice is listed twice): the patterns :func:`dumps_with_programs` sends as programs."""
+    found: list[re.Pattern[str]] = []
+
+    class _Walker(pickle.Pickler):
+        def persistent_id(self, item: Any) -> None:
+            if type(item) is re.Pattern:
+                found.append(item)
+            return None
+
+    _Walker(io.BytesIO(), protocol=pickle.HIGHEST_PROTOCOL).dump(obj)
+    return found
+
+
 def dumps_with_programs(obj: Any, programs: Mapping[str, Program]) -> tuple[dict[str, Any], bytes]:
     """Pickle ``obj`` with its ``re`` patterns as program data: (programs payload, pickle).
 

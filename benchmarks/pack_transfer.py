@@ -42,6 +42,9 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from annotate.pack import CompiledPack, load_pack  # noqa: E402
+from annotate.pack_cache import patterns_in  # noqa: E402
+from annotate.readers import iter_articles, resolve_inputs  # noqa: E402
+from annotate.rows import Article  # noqa: E402
 
 CHILD = r"""
 import json, pickle, sys, time
@@ -71,28 +74,10 @@ print(json.dumps({"cpu_s": cpu, "wall_s": wall, "fingerprint": fingerprint(pack)
 
 def seed_text() -> str:
     """The guide's seed article, as the tests read it from the bundled sample."""
-    with (REPO / "samples" / "articles.jsonl").open(encoding="utf-8") as handle:
-        for line in handle:
-            article = json.loads(line)
-            if article["id"] == "seed":
-                return str(article["text"])
+    for item in iter_articles(resolve_inputs([REPO / "samples" / "articles.jsonl"]), "id", "text"):
+        if isinstance(item, Article) and item.doc_id == "seed":
+            return item.text
     raise SystemExit("samples/articles.jsonl has no article with id 'seed'")
-
-
-def patterns_of(pack: CompiledPack) -> list[Any]:
-    """Every ``re.Pattern`` in the pack, in the order pickle meets them."""
-    import re
-
-    found: list[Any] = []
-
-    class _Walker(pickle.Pickler):
-        def persistent_id(self, obj: Any) -> None:
-            if type(obj) is re.Pattern:
-                found.append(obj)
-            return None
-
-    _Walker(io.BytesIO(), protocol=pickle.HIGHEST_PROTOCOL).dump(plain_state(pack))
-    return found
 
 
 def fingerprint(pack: CompiledPack) -> str:
@@ -104,7 +89,7 @@ def fingerprint(pack: CompiledPack) -> str:
 
     text = seed_text()
     digest = hashlib.sha256()
-    for pattern in patterns_of(pack):
+    for pattern in patterns_in(pack.pickle_state()):
         matches = [(m.span(), m.groups()) for m in pattern.finditer(text)]
         digest.update(repr((pattern.pattern, pattern.flags, pattern.groups, sorted(pattern.groupindex.items()),
                             matches)).encode("utf-8", "surrogatepass"))
@@ -113,17 +98,13 @@ def fingerprint(pack: CompiledPack) -> str:
     return digest.hexdigest()
 
 
-def plain_state(pack: CompiledPack) -> dict[str, Any]:
-    return {k: v for k, v in vars(pack).items() if k not in ("programs", "_pickled")}
-
-
 def plain_pickle(pack: CompiledPack) -> bytes:
     """The pack pickled the default way, as it was before it carried its programs."""
 
     class _Plain(pickle.Pickler):
         def reducer_override(self, obj: Any) -> Any:
             if type(obj) is CompiledPack:
-                return copyreg.__newobj__, (CompiledPack,), plain_state(obj)  # type: ignore[attr-defined]
+                return copyreg.__newobj__, (CompiledPack,), obj.pickle_state()  # type: ignore[attr-defined]
             return NotImplemented
 
     out = io.BytesIO()
@@ -212,7 +193,7 @@ def main() -> None:
     }
     rows["unpickle before"].update(bytes=len(before), dump_s=round(dump_before, 3))
     rows["unpickle after"].update(bytes=len(after), dump_s=round(dump_after, 3))
-    print(f"pack {pack.model_version}, {len(patterns_of(pack))} patterns; fresh process, median of {args.repeat}")
+    print(f"pack {pack.model_version}, {len(patterns_in(pack.pickle_state()))} patterns; fresh process, median of {args.repeat}")
     for name, row in rows.items():
         same = "same" if row["fingerprint"] == expected else "DIFFERENT"
         extra = f"  pickle {row['bytes'] / 1e6:.1f} MB, dumped in {row['dump_s']:.3f} s" if "bytes" in row else ""

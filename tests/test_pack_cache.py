@@ -4,7 +4,6 @@ carries the same data, and is rebuilt into the very same patterns without compil
 
 from __future__ import annotations
 
-import io
 import json
 import os
 import pickle
@@ -18,7 +17,7 @@ import pytest
 from annotate import pack_cache
 from annotate.engine import annotate_text
 from annotate.pack import CompiledPack, _unpickle_pack, load_pack
-from annotate.pack_cache import CacheWarning, write_private
+from annotate.pack_cache import CacheWarning, patterns_in, write_private
 from tiny_pack import pack_yaml
 
 PACK = pack_yaml()
@@ -129,20 +128,6 @@ def test_a_cache_folder_that_is_a_link_is_refused(tiny_pack: Path, cache: Path, 
 
 # --- a pack pickled for another process of the run ------------------------------------------
 
-def _patterns(pack: CompiledPack) -> list[Any]:
-    """Every ``re.Pattern`` of the pack, in the order pickle meets them."""
-    found: list[Any] = []
-
-    class _Walker(pickle.Pickler):
-        def persistent_id(self, obj: Any) -> None:
-            if type(obj) is re.Pattern:
-                found.append(obj)
-            return None
-
-    _Walker(io.BytesIO()).dump({k: v for k, v in vars(pack).items() if k not in ("programs", "_pickled")})
-    return found
-
-
 def _behaviour(pattern: Any, text: str) -> tuple[Any, ...]:
     matches = [(m.span(), m.groups()) for m in pattern.finditer(text)]
     return pattern.pattern, pattern.flags, pattern.groups, dict(pattern.groupindex), matches
@@ -151,7 +136,7 @@ def _behaviour(pattern: Any, text: str) -> tuple[Any, ...]:
 def test_a_pickled_pack_has_the_same_patterns_and_matches_on_the_seed_article(
         pack: CompiledPack, seed_text: str) -> None:
     clone = pickle.loads(pickle.dumps(pack, protocol=pickle.HIGHEST_PROTOCOL))
-    mine, theirs = _patterns(pack), _patterns(clone)
+    mine, theirs = patterns_in(pack.pickle_state()), patterns_in(clone.pickle_state())
     assert len(mine) == len(theirs) > 100
     for original, rebuilt in zip(mine, theirs):
         assert _behaviour(rebuilt, seed_text) == _behaviour(original, seed_text)
@@ -173,7 +158,7 @@ def test_unpickling_a_pack_compiles_no_pattern(pack: CompiledPack, monkeypatch: 
     monkeypatch.setattr(re._compiler, "compile", refuse)  # type: ignore[attr-defined]
     monkeypatch.setattr(re._parser, "parse", refuse)  # type: ignore[attr-defined]
     clone = pickle.loads(blob)
-    assert len(clone.programs) == len({p.pattern for p in _patterns(pack)})
+    assert len(clone.programs) == len({p.pattern for p in patterns_in(pack.pickle_state())})
 
 
 def test_the_fork_path_keeps_its_pickle_unmade(tiny_pack: Path, cache: Path) -> None:

@@ -1,4 +1,4 @@
-from annotate.sentences import split_sentences
+from annotate.sentences import _add, split_sentences
 
 
 def _split(text: str) -> list[str]:
@@ -34,25 +34,13 @@ def test_sentences_end_where_the_regex_module_ended_them() -> None:
         regex.VERBOSE | regex.V1,
     )
 
-    def reference(text: str) -> list[tuple[int, int]]:
-        spans, start = [], 0
+    def reference(text: str) -> list[tuple[int, int]]:  # split_sentences, with the regex module's pattern
+        spans: list[tuple[int, int]] = []
+        start = 0
         for m in written_for_regex.finditer(text):
-            end = m.start() if m.group().startswith("\n") else m.end()
-            s, e = start, end
-            while s < e and text[s].isspace():
-                s += 1
-            while e > s and text[e - 1].isspace():
-                e -= 1
-            if e > s:
-                spans.append((s, e))
+            _add(text, start, m.start() if m.group().startswith("\n") else m.end(), spans)
             start = m.end()
-        s, e = start, len(text)
-        while s < e and text[s].isspace():
-            s += 1
-        while e > s and text[e - 1].isspace():
-            e -= 1
-        if e > s:
-            spans.append((s, e))
+        _add(text, start, len(text), spans)
         return spans
 
     alphabet = list("دا بك٣3") + ["\u064e", "\u0651", "\u0640", "\u200c", "\x1c", "\u00a0", "\u2028", "(", ".", "..",
