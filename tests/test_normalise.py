@@ -92,3 +92,12 @@ def test_lost_marks_are_found_as_with_the_regex_module(text: str) -> None:
     expected = written_for_regex.sub("", text).translate(_TABLE)
     assert normalise(text).text == expected
     assert normalise_term(text) == expected
+
+
+@given(st.text(alphabet=ARABIC + MARKS + QUOTES + "ABCZabz٫\t\u00a0\u3000ۭۖکی", max_size=80) | st.text(max_size=80))
+def test_fold_is_the_translation_table(text: str) -> None:
+    """Replacing the characters a text holds, one by one, is exactly the table the patterns
+    and lexicon terms are folded with (no replacement feeds another)."""
+    from annotate.normalise import _TABLE, _fold
+
+    assert _fold(text) == text.translate(_TABLE)
