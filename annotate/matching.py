@@ -118,24 +118,21 @@ def find_candidates(text: str, sentences: list[Offsets], pack: CompiledPack,
                 budget.calls += 1
                 budget.busy = rule.id
                 if rule.cue_first and rule.cue_lexicons:
-                    subject_first = rule.source_before_cue
+                    subject_first, match, own = rule.source_before_cue, rule.regex.match, rule.cue_lexicons
                     for start, lexicons in here:
                         if subject_first and start - s_start < 2:
                             continue  # no room for a subject before a cue that opens the sentence
-                        if lexicons & rule.cue_lexicons:
+                        if lexicons & own:
                             at = start - s_start
                             if rule.spaced:  # the rule starts where the white space before its cue does
                                 while at and sentence[at - 1].isspace():
                                     at -= 1
-                            m = rule.regex.match(sentence, at)
-                            candidate = _candidate(rule, index, s_start, m) if m is not None else None
-                            if candidate is not None:
-                                out.append(candidate)
+                            m = match(sentence, at)
+                            if m is not None:
+                                _add(out, rule, index, s_start, m)
                     continue
                 for m in overlapping(rule.regex, sentence):
-                    candidate = _candidate(rule, index, s_start, m)
-                    if candidate is not None:
-                        out.append(candidate)
+                    _add(out, rule, index, s_start, m)
             except RuleTimeout:
                 del out[found:]
                 budget.stopped(rule.id, f"rule {rule.id!r} on sentence {index}")
@@ -162,18 +159,22 @@ def overlapping(pattern: Any, text: str) -> Iterator[Any]:
         pos = m.start() + 1
 
 
-def _candidate(rule: CompiledRule, index: int, offset: int, m: Any) -> Candidate | None:
-    """The match as a candidate; none where the cue took no text (``(?:{cue:…})?``), which
+def _add(out: list[Candidate], rule: CompiledRule, index: int, offset: int, m: Any) -> None:
+    """Add the match as a candidate, unless its cue took no text (``(?:{cue:…})?``), which
     ``rules check`` and ``run`` refuse, but a pack loaded as a library may still hold."""
-    def slot(name: str) -> Offsets | None:
-        if name not in rule.slots or m.start(name) < 0:
-            return None
-        return offset + m.start(name), offset + m.end(name)
-
-    cue = slot("cue")
-    if cue is None or cue[0] == cue[1]:
-        return None
-    return Candidate(rule, index, offset + m.start(), offset + m.end(), cue, slot("source"), slot("claim"))
+    cue_start, cue_end = m.span("cue")
+    if cue_start == cue_end:  # empty, or (-1, -1): the cue took no part in the match
+        return
+    source = claim = None
+    if not rule.implicit:
+        start, end = m.span("source")
+        source = (offset + start, offset + end) if start >= 0 else None
+    if rule.has_claim:
+        start, end = m.span("claim")
+        claim = (offset + start, offset + end) if start >= 0 else None
+    start, end = m.span()
+    out.append(Candidate(rule, index, offset + start, offset + end, (offset + cue_start, offset + cue_end),
+                         source, claim))
 
 
 _QUOTE_OR_LINE = re.compile(r'"|\n')

@@ -9,6 +9,7 @@ touching a file again.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import re
 from collections.abc import Callable
@@ -51,11 +52,17 @@ class CompiledRule:
     engine: Engine = Engine("re")
     spaced: bool = False  # cue_first, but from the white space before the cue (a condition on the word before)
 
-    @property
+    # derived from the slots once (the matcher asks for every match): cached_property writes the
+    # instance's __dict__ directly, which a frozen dataclass allows
+    @functools.cached_property
     def implicit(self) -> bool:
         return "source" not in self.slots
 
-    @property
+    @functools.cached_property
+    def has_claim(self) -> bool:
+        return "claim" in self.slots
+
+    @functools.cached_property
     def source_before_cue(self) -> bool:
         return not self.implicit and self.slots.index("source") < self.slots.index("cue")
 

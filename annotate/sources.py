@@ -15,6 +15,7 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Iterator
+from itertools import islice
 from dataclasses import dataclass, field
 
 from annotate import contract as c
@@ -60,8 +61,10 @@ class SourceInfo:
 _SEPARATOR = re.compile(r"[\W_]+")
 
 
-def _tokens(text: str, start: int, end: int) -> list[tuple[int, int]]:
-    return [(m.start(), m.end()) for m in _TOKEN.finditer(text, start, end)]
+def _tokens(text: str, start: int, end: int, limit: int | None = None) -> list[tuple[int, int]]:
+    """The tokens of text[start:end], the first ``limit`` of them (a look ahead to the end of the
+    sentence reads a few words, not the whole sentence)."""
+    return [m.span() for m in islice(_TOKEN.finditer(text, start, end), limit)]
 
 
 def _in_lexicon(pack: CompiledPack, name: str, word: str) -> bool:
@@ -118,7 +121,7 @@ def quantified_noun(text: str, start: int, end: int, sentence_end: int, pack: Co
     m = _QUANTIFIED.match(text, start + len(words[0]), sentence_end)
     if m is None or m.end() < end:  # no من, or the slot already holds the noun (بعض المراقبين)
         return end
-    tokens = _tokens(text, m.end(), sentence_end)[:4]
+    tokens = _tokens(text, m.end(), sentence_end, 4)
     noun_end = end
     for i, (s, e) in enumerate(tokens):
         word = text[s:e]
@@ -192,7 +195,7 @@ def apposition_name(text: str, end: int, sentence_end: int, pack: CompiledPack) 
     comma = _COMMA.match(text, end, sentence_end)
     if not comma:
         return None
-    tokens = _tokens(text, comma.end(), sentence_end)[:5]
+    tokens = _tokens(text, comma.end(), sentence_end, 5)
     words = [text[s:e] for s, e in tokens]
     if not words or words[0].startswith(_NAME_NOT_START) or _in_lexicon(pack, c.NER_STOP_WORDS, words[0]) \
             or _starts_with_lexicon(pack, c.ROLE_HEADS, words[0]):
@@ -217,7 +220,7 @@ def continued_title_name(text: str, end: int, sentence_end: int, pack: CompiledP
     closed within four words by punctuation, a complementiser or a stop word. A nominal
     frame (في بيان، في تصريح) or a comma ends the search: what follows is not the title.
     """
-    tokens = _tokens(text, end, sentence_end)[:14]
+    tokens = _tokens(text, end, sentence_end, 14)
     if not tokens or _CLAUSE_MARK.search(text, end, tokens[0][0]):
         return None
     first = text[tokens[0][0]:tokens[0][1]]
