@@ -9,7 +9,8 @@ stopped and reported, never allowed to hang the run.
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from itertools import chain
 from dataclasses import dataclass
 
 import re
@@ -48,7 +49,6 @@ class Lost:
 
 
 _WORD = re.compile(LETTER + "+")
-_LETTER = re.compile(LETTER)
 
 
 def cue_words(text: str, sentences: list[Offsets], pack: CompiledPack) -> list[list[tuple[int, frozenset[str]]]]:
@@ -65,13 +65,13 @@ def cue_words(text: str, sentences: list[Offsets], pack: CompiledPack) -> list[l
     lookup = pack.lexicons_of_word
     index = 0
     trigger = pack.trigger_words
-    words = trigger.finditer(text) if trigger is not None else _WORD.finditer(text)
-    letter_at = _LETTER.match
-    for m in words:
-        start = m.start()
-        if trigger is not None and start and letter_at(text, start - 1):
-            continue  # inside a word
-        lexicons = lookup(m.group())
+    if trigger is None:
+        words: Iterable[tuple[int, str]] = ((m.start(), m.group()) for m in _WORD.finditer(text))
+    else:  # the pattern reads a word after the character before it: the text's first word has none
+        first = _WORD.match(text)
+        words = chain([(0, first.group())] if first else [], ((m.start(1), m.group(1)) for m in trigger.finditer(text)))
+    for start, word in words:
+        lexicons = lookup(word)
         if not lexicons:
             continue
         if not (sentences[index][0] <= start < sentences[index][1]):

@@ -105,7 +105,8 @@ class CompiledPack:
     expander: Expander = field(repr=False)
     # which source-kind rules a phrase's words allow (annotate.rules.kind_filter); None: try them all
     kind_index: KindIndex | None = field(default=None, repr=False)
-    # every trigger word (bare or after و/ف) ending a word, in one pattern: the cue-word pass in C
+    # every trigger word (bare or after و/ف) that is a whole word, after the character before it,
+    # in one pattern: the cue-word pass in C (matching.cue_words)
     trigger_words: Any = field(default=None, repr=False)
     # the compiled re programs of the patterns above, by sha256 of their text (annotate.pack_cache):
     # what a pickled pack carries, so that another process rebuilds its patterns without compiling
@@ -263,10 +264,10 @@ def _trigger_pattern(words: dict[str, Any], compile_re: Callable[[str], re.Patte
     if not letter_runs:
         return None
     trie = trie_pattern(letter_runs)
-    # no look-behind in front, so that re scans for the first letters at C speed; the
-    # caller checks that a match starts a word (a match inside a word is all letters and
-    # ends the word, so no word start is skipped over)
-    return compile_re(rf"(?:{trie}|[وف]{trie})(?!{LETTER})")
+    # the word is read after the non-letter before it (group 1), not behind a look-behind: a
+    # pattern that opens with a class lets re skip to the next non-letter at C speed and try
+    # the trie once per word, not at every letter; the text's first word is the caller's
+    return compile_re(rf"[\W\d_]((?:{trie}|[وف]{trie}))(?!{LETTER})")
 
 
 def _compile(source: PackSource, problems: list[RuleProblem],

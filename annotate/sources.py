@@ -441,10 +441,12 @@ def clause_subjects(text: str, lo: int, hi: int, pack: CompiledPack, memo: Claus
         if tokens[min(i + _SUBJECT_WORDS, len(tokens) - 1)][1] <= after:
             return
         s, e = tokens[i]
-        opens = i == 0 or _CLAUSE_BREAK.search(text, tokens[i - 1][1], s) \
-            or _in_lexicon(pack, c.COMPLEMENTISERS, text[tokens[i - 1][0]:tokens[i - 1][1]])
-        if not opens:
-            continue
+        if i:  # a clause opens after punctuation or a complementiser (a plain space is neither)
+            gap_start = tokens[i - 1][1]
+            opens = (s - gap_start != 1 or text[gap_start] != " ") and _CLAUSE_BREAK.search(text, gap_start, s) \
+                or _in_lexicon(pack, c.COMPLEMENTISERS, text[tokens[i - 1][0]:gap_start])
+            if not opens:
+                continue
         word = text[s:e]
         verb = memo.verbs.get(word)
         if verb is None:
