@@ -156,7 +156,7 @@ def _root(drafts: list[Draft], index: int) -> int:
 
 
 def _resolve_references(text: str, sentences: list[Offsets], drafts: list[Draft], pack: CompiledPack) -> None:
-    memo = ClauseMemo()  # clause subjects and verbs already told, for the next implicit cue
+    memo = ClauseMemo()  # clause subjects already told, for the next implicit cue
     for index, draft in enumerate(drafts):
         if (draft.source is None or draft.source.pronoun) and draft.cand.rule.spec.kind is None:
             _resolve_implicit(text, sentences, drafts, index, pack, memo)

@@ -130,7 +130,18 @@ class CompiledPack:
     def pickle_state(self) -> dict[str, Any]:
         """The pack's fields as pickling carries them: without its own pickle and without the
         programs, which travel beside the pickle (and are rebuilt from it on arrival)."""
-        return {name: value for name, value in self.__dict__.items() if name not in (_PICKLED, "programs")}
+        return {name: value for name, value in self.__dict__.items() if name not in (_PICKLED, _MEMOS, "programs")}
+
+    def memo(self, name: str) -> dict[Any, Any]:
+        """A dictionary for answers that depend on this pack alone (a phrase's kind, whether a
+        word could be a verb), kept for the life of the process: the same words and sources come
+        back article after article. Not pickled: each process keeps its own. The caller bounds it
+        (``MEMO_SIZE``)."""
+        memos: dict[str, dict[Any, Any]] | None = self.__dict__.get(_MEMOS)
+        if memos is None:
+            memos = {}
+            object.__setattr__(self, _MEMOS, memos)
+        return memos.setdefault(name, {})
 
     @property
     def model_version(self) -> str:
@@ -148,6 +159,8 @@ class CompiledPack:
 
 
 _PICKLED = "_pickled"  # where a pack keeps its own pickle (see CompiledPack.__reduce__)
+_MEMOS = "_memos"  # where it keeps its memos (see CompiledPack.memo)
+MEMO_SIZE = 200_000  # entries per memo, at most: tens of MB, whatever the corpus
 
 
 def _unpickle_pack(payload: Any, blob: bytes) -> CompiledPack:

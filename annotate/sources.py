@@ -15,12 +15,13 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Iterator
-from itertools import islice
 from dataclasses import dataclass, field
+from itertools import islice
 
 from annotate import contract as c
+from annotate.budget import current as current_budget
 from annotate.normalise import WHITE_SPACE
-from annotate.pack import CompiledPack
+from annotate.pack import MEMO_SIZE, CompiledPack
 from annotate.records import SourceKind
 from annotate.rules.compiler import LETTER
 
@@ -309,8 +310,21 @@ def classify(phrase: str, pack: CompiledPack) -> tuple[SourceKind, str]:
 
     A phrase that kept the ل of ``وفقا لـ`` is typed without it: ``للوزارة`` is
     ``الوزارة``, ``لوكالة`` is ``وكالة`` (and a name such as ``لوفاتو`` falls through to
-    a person either way).
+    a person either way). Kinds are remembered by phrase (sources recur from article
+    to article), except one decided while a rule was stopped by its time budget.
     """
+    kinds = pack.memo("kinds")
+    found = kinds.get(phrase)
+    if found is None:
+        budget = current_budget()
+        stops = len(budget.slow) if budget is not None else 0
+        found = _classify(phrase, pack)
+        if (budget is None or len(budget.slow) == stops) and len(kinds) < MEMO_SIZE:
+            kinds[phrase] = found
+    return found
+
+
+def _classify(phrase: str, pack: CompiledPack) -> tuple[SourceKind, str]:
     candidates = _without_lam(phrase)
     rules = pack.kind_rules
     index = pack.kind_index
@@ -417,7 +431,6 @@ class ClauseMemo:
     of neighbouring cues cover the same clauses."""
 
     subjects: dict[int, SourceInfo | None] = field(default_factory=dict)  # by the offset the subject opens at
-    verbs: dict[str, bool] = field(default_factory=dict)  # word → whether it could be a verb
 
 
 def clause_subjects(text: str, lo: int, hi: int, pack: CompiledPack, memo: ClauseMemo | None = None,
@@ -436,6 +449,7 @@ def clause_subjects(text: str, lo: int, hi: int, pack: CompiledPack, memo: Claus
     stops where no later clause's subject could.
     """
     memo = memo or ClauseMemo()
+    verbs = pack.memo("could_be_verb")  # word → whether it could be a verb
     tokens = _tokens(text, lo, hi)
     for i in range(len(tokens) - 2, -1, -1):  # nearest first: the caller stops at the first it can use
         if tokens[min(i + _SUBJECT_WORDS, len(tokens) - 1)][1] <= after:
@@ -448,9 +462,11 @@ def clause_subjects(text: str, lo: int, hi: int, pack: CompiledPack, memo: Claus
             if not opens:
                 continue
         word = text[s:e]
-        verb = memo.verbs.get(word)
+        verb = verbs.get(word)
         if verb is None:
-            verb = memo.verbs[word] = _could_be_verb(word, pack)
+            verb = _could_be_verb(word, pack)
+            if len(verbs) < MEMO_SIZE:
+                verbs[word] = verb
         if not verb:
             continue
         start = tokens[i + 1][0]
