@@ -24,11 +24,11 @@ the engine knows).
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from annotate.normalise import normalise_term
-from annotate.pack import CompiledPack
+from annotate.pack import MEMO_SIZE, CompiledPack
 from annotate.records import Attribution
 
 GENDERED_KINDS = frozenset({"person", "role"})
@@ -134,9 +134,13 @@ def source_genders(attributions: Sequence[Attribution], pack: CompiledPack | Non
     titles = title_genders(pack) if titles is None else titles
     pooled: dict[str, list[Evidence]] = defaultdict(list)
     own: list[list[Evidence]] = []
+    # the same cues and titles come back article after article: told once per pack and process
+    cues = pack.memo("cue_evidence") if pack is not None else {}
+    named = pack.memo("title_evidence") if pack is not None and titles is title_genders(pack) else {}
     for a in attributions:
-        found = [e for e in (_title_evidence(a.source_role, titles), _title_evidence(a.source_text, titles),
-                             _cue_evidence(a.cue_text, pack)) if e is not None]
+        found = [e for e in (_remembered(named, a.source_role, lambda text: _title_evidence(text, titles)),
+                             _remembered(named, a.source_text, lambda text: _title_evidence(text, titles)),
+                             _remembered(cues, a.cue_text, lambda text: _cue_evidence(text, pack))) if e is not None]
         own.append(found)
         if a.source_key and _kind(a) in GENDERED_KINDS:
             pooled[a.source_key].extend(found)
@@ -147,6 +151,16 @@ def source_genders(attributions: Sequence[Attribution], pack: CompiledPack | Non
             continue
         result.append(_decide(pooled[a.source_key] if a.source_key else found))
     return result
+
+
+def _remembered(memo: dict[str | None, Evidence | None], text: str | None,
+                tell: Callable[[str | None], Evidence | None]) -> Evidence | None:
+    if text in memo:
+        return memo[text]
+    found = tell(text)
+    if len(memo) < MEMO_SIZE:
+        memo[text] = found
+    return found
 
 
 def _unresolved(attribution: Attribution) -> bool:

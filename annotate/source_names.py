@@ -22,11 +22,12 @@ in :mod:`annotate.run_keys`.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
 
 from annotate.normalise import WHITE_SPACE, WORD_CHAR, normalise_term
-from annotate.pack import CompiledPack
+from annotate.pack import MEMO_SIZE, CompiledPack
 from annotate.records import Attribution
 from annotate.rules.compiler import LETTER
 
@@ -67,6 +68,7 @@ def display_name(text: str) -> str:
     return " ".join(name.split()).strip(_EDGE)
 
 
+@functools.lru_cache(maxsize=1 << 16)  # names recur from article to article
 def fold(text: str) -> str:
     """The comparison form of a name: spelling variants (أ/ا، ى/ي، ة/ه، quotes) fold to one."""
     return " ".join(_PUNCT.sub(" ", normalise_term(display_name(text))).split())
@@ -153,10 +155,22 @@ def _is_bare_reference(attribution: Attribution, pack: CompiledPack | None) -> b
 def source_keys(attributions: Sequence[Attribution], pack: CompiledPack | None) -> list[str | None]:
     """The key of every attribution of one article, in order (see the module docstring)."""
     by_id = {a.attribution_id: a for a in attributions}
+    # a source's own key depends on its text and kind alone: told once per pack and process
+    told: dict[tuple[str | None, str], str | None] = pack.memo("base_keys") if pack is not None else {}
     own: dict[int, str | None] = {}
     for a in attributions:
         unnamed = _is_bare_reference(a, pack) or _kind(a) == _UNRESOLVED
-        own[a.attribution_id] = None if unnamed else base_key(a, pack)
+        if unnamed:
+            own[a.attribution_id] = None
+            continue
+        text_and_kind = (a.source_text, _kind(a))
+        if text_and_kind not in told:
+            key = base_key(a, pack)
+            if len(told) >= MEMO_SIZE:
+                own[a.attribution_id] = key
+                continue
+            told[text_and_kind] = key
+        own[a.attribution_id] = told[text_and_kind]
     surnames = _surname_map([(own[a.attribution_id], _kind(a)) for a in attributions])
     keys = []
     for a in attributions:
@@ -182,6 +196,7 @@ TWO_LETTERS = re.compile(f"{LETTER}{{2}}")  # a name has a word of letters, not 
 MAX_NAME_WORDS = 4
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def looks_like_name(name: str) -> bool:
     """Two to four words of letters only: what a full name may absorb a surname into.
 
