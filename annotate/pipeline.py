@@ -31,7 +31,7 @@ import os
 import signal
 import sys
 import time
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -76,6 +76,8 @@ class RunSummary(BaseModel):
     failed_annotate: int
     attributions: int
     unresolved: int = 0  # attributions whose implicit source was not found (no type, no grade)
+    by_type: dict[str, int] = {}  # attributions by source type: named, anonymous, unresolved
+    by_grade: dict[str, int] = {}  # attributions by credibility grade ("none" when ungraded)
     seconds: float
     workers: int
     out_dir: str
@@ -309,7 +311,8 @@ def run(
         articles_read=state.read, annotated=state.annotated,
         failed=state.failed_read + state.failed_annotate,
         failed_read=state.failed_read, failed_annotate=state.failed_annotate,
-        attributions=state.attributions, unresolved=state.unresolved,
+        attributions=state.attributions, unresolved=state.by_type["unresolved"],
+        by_type=dict(state.by_type), by_grade=dict(state.by_grade),
         seconds=round(time.perf_counter() - started, 3),
         workers=1 if inline else count, out_dir=str(out_dir), tables={k: str(v) for k, v in tables.items()},
         dropped_fields=sorted(state.dropped), stopped_rules=dict(sorted(state.stopped.items())),
@@ -428,7 +431,8 @@ class _RunState:
     failed_annotate: int = 0
     attributions: int = 0
     worker_deaths: int = 0
-    unresolved: int = 0
+    by_type: Counter[str] = field(default_factory=Counter)
+    by_grade: Counter[str] = field(default_factory=Counter)
     dropped: set[str] = field(default_factory=set)
     stopped: dict[str, int] = field(default_factory=dict)
 
@@ -455,6 +459,7 @@ class _RunState:
         self.attributions += len(rows.attributions)
         for rule_id, count in rows.stopped_rules.items():
             self.stopped[rule_id] = self.stopped.get(rule_id, 0) + count
-        self.unresolved += sum(1 for row in rows.attributions if row["source_type"] == "unresolved")
+        self.by_type.update(row["source_type"] for row in rows.attributions)
+        self.by_grade.update(row["credibility_grade"] or "none" for row in rows.attributions)
         if self.progress is not None:
             self.progress(len(chunk))

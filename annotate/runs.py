@@ -14,11 +14,12 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-
-import polars as pl
+from typing import TYPE_CHECKING, Any
 
 from annotate.errors import InputError
+
+if TYPE_CHECKING:  # polars is imported where tables are read: `annotate run` only writes them
+    import polars as pl
 
 MANIFEST = "manifest.json"  # written by the run (annotate.outfolder), with run_note() in it
 TABLE_NAMES = ("attributions", "documents", "errors")
@@ -45,6 +46,8 @@ def read_run(path: str | Path) -> Run:
 
 
 def _read_table(folder: Path, name: str) -> pl.DataFrame:
+    import polars as pl
+
     file = folder / f"{name}.parquet"
     if file.is_file():
         return pl.read_parquet(file)
@@ -82,25 +85,6 @@ def read_manifest(folder: Path) -> dict[str, Any]:
     return {}
 
 
-def breakdown(folder: str | Path) -> dict[str, dict[str, int]]:
-    """Attributions of a finished run by category (named / anonymous / unresolved) and by grade,
-    for the summary ``annotate run`` prints; reads two columns only."""
-    import pyarrow.parquet as pq
-
-    path = Path(folder) / "attributions.parquet"
-    columns = [c for c in ("source_type", "credibility_grade", "implicit", "antecedent_id", "credibility_reasons")
-               if c in pq.read_schema(path).names]
-    table = pl.from_arrow(pq.read_table(path, columns=columns))
-    assert isinstance(table, pl.DataFrame)
-    from annotate.report.figures import unresolved_expr
-
-    categories = table.select(pl.when(unresolved_expr(table.columns)).then(pl.lit("unresolved"))
-                              .otherwise(pl.col("source_type")).alias("c"))["c"].value_counts()
-    grades = table["credibility_grade"].fill_null("none").value_counts()
-    return {"type": {str(k): int(v) for k, v in categories.iter_rows()},
-            "grade": {str(k): int(v) for k, v in grades.iter_rows()}}
-
-
 GENERATED_ID = r"^.+\.(?:jsonl|ndjson|csv|parquet):\d+$"
 ID_LIKE_FIELDS = ("doc_id", "id", "article_id", "docid", "uuid", "guid", "url", "link")
 
@@ -118,7 +102,7 @@ def id_field_hint(folder: str | Path, id_field: str) -> str | None:
     carried_doc_id = "input_doc_id" in names
     if not candidates and not carried_doc_id:
         return None
-    ids = pq.read_table(path, columns=["doc_id"]).column("doc_id").to_pylist()[:200]
+    ids = pq.ParquetFile(path).read(columns=["doc_id"]).column("doc_id").to_pylist()[:200]
     if not ids or not all(re.match(GENERATED_ID, str(i)) for i in ids):
         return None
     field = "doc_id" if carried_doc_id else candidates[0]

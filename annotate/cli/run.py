@@ -16,7 +16,7 @@ from annotate.aliases import load_aliases
 from annotate.cli._common import PACK_HELP, user_errors
 from annotate.pack import load_pack
 from annotate.readers import count_rows
-from annotate.runs import breakdown, id_field_hint
+from annotate.runs import id_field_hint
 
 
 class _RateColumn(ProgressColumn):
@@ -70,23 +70,22 @@ def run(inputs: tuple[Path, ...], out_dir: Path, pack_path: Path | None, id_fiel
             progress=lambda done: bar.advance(task, done), aliases=load_aliases(aliases_path),
         )
     _print_summary(summary)
-    _print_breakdown(summary.out_dir)
+    _print_breakdown(summary)
     hint = id_field_hint(summary.out_dir, id_field)
     if hint:
         Console(stderr=True, highlight=False, soft_wrap=True).print("hint: " + hint, markup=False)
 
 
-def _print_breakdown(out_dir: str) -> None:
+def _print_breakdown(summary: pipeline.RunSummary) -> None:
     """Named / anonymous / unresolved and the grade mix, the first thing an analyst asks."""
-    counts = breakdown(out_dir)
-    total = sum(counts["type"].values())
+    by_type, by_grade = summary.by_type, summary.by_grade
+    total = sum(by_type.values())
     if not total:
         return
     console = Console(highlight=False, soft_wrap=True)
-    types = ", ".join(f"{counts['type'].get(t, 0):,} {t} ({100 * counts['type'].get(t, 0) / total:.0f}%)"
-                      for t in ("named", "anonymous", "unresolved") if counts["type"].get(t))
-    grades = ", ".join(f"{g} {counts['grade'][g]:,}" for g in ("A", "B", "C", "D", "E", "none")
-                       if counts["grade"].get(g))
+    types = ", ".join(f"{by_type.get(t, 0):,} {t} ({100 * by_type.get(t, 0) / total:.0f}%)"
+                      for t in ("named", "anonymous", "unresolved") if by_type.get(t))
+    grades = ", ".join(f"{g} {by_grade[g]:,}" for g in ("A", "B", "C", "D", "E", "none") if by_grade.get(g))
     console.print(f"{'sources':<13}  {types}", markup=False)
     console.print(f"{'grades':<13}  {grades}", markup=False)
 
