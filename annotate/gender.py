@@ -24,11 +24,11 @@ the engine knows).
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from annotate.normalise import normalise_term
-from annotate.pack import MEMO_SIZE, CompiledPack
+from annotate.pack import CompiledPack, remembered
 from annotate.records import Attribution
 
 GENDERED_KINDS = frozenset({"person", "role"})
@@ -138,9 +138,9 @@ def source_genders(attributions: Sequence[Attribution], pack: CompiledPack | Non
     cues = pack.memo("cue_evidence") if pack is not None else {}
     named = pack.memo("title_evidence") if pack is not None and titles is title_genders(pack) else {}
     for a in attributions:
-        found = [e for e in (_remembered(named, a.source_role, lambda text: _title_evidence(text, titles)),
-                             _remembered(named, a.source_text, lambda text: _title_evidence(text, titles)),
-                             _remembered(cues, a.cue_text, lambda text: _cue_evidence(text, pack))) if e is not None]
+        found = [e for e in (remembered(named, a.source_role, lambda: _title_evidence(a.source_role, titles)),
+                             remembered(named, a.source_text, lambda: _title_evidence(a.source_text, titles)),
+                             remembered(cues, a.cue_text, lambda: _cue_evidence(a.cue_text, pack))) if e is not None]
         own.append(found)
         if a.source_key and _kind(a) in GENDERED_KINDS:
             pooled[a.source_key].extend(found)
@@ -151,16 +151,6 @@ def source_genders(attributions: Sequence[Attribution], pack: CompiledPack | Non
             continue
         result.append(_decide(pooled[a.source_key] if a.source_key else found))
     return result
-
-
-def _remembered(memo: dict[str | None, Evidence | None], text: str | None,
-                tell: Callable[[str | None], Evidence | None]) -> Evidence | None:
-    if text in memo:
-        return memo[text]
-    found = tell(text)
-    if len(memo) < MEMO_SIZE:
-        memo[text] = found
-    return found
 
 
 def _unresolved(attribution: Attribution) -> bool:

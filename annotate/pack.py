@@ -12,10 +12,10 @@ import dataclasses
 import functools
 import hashlib
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from annotate.budget import MAX_TIMEOUT_MS, GuardedPattern
 from annotate.contract import contract_problems
@@ -135,8 +135,8 @@ class CompiledPack:
     def memo(self, name: str) -> dict[Any, Any]:
         """A dictionary for answers that depend on this pack alone (a phrase's kind, whether a
         word could be a verb), kept for the life of the process: the same words and sources come
-        back article after article. Not pickled: each process keeps its own. The caller bounds it
-        (``MEMO_SIZE``)."""
+        back article after article. Not pickled: each process keeps its own. Filled through
+        :func:`remembered`, which bounds it."""
         memos: dict[str, dict[Any, Any]] | None = self.__dict__.get(_MEMOS)
         if memos is None:
             memos = {}
@@ -161,6 +161,18 @@ class CompiledPack:
 _PICKLED = "_pickled"  # where a pack keeps its own pickle (see CompiledPack.__reduce__)
 _MEMOS = "_memos"  # where it keeps its memos (see CompiledPack.memo)
 MEMO_SIZE = 200_000  # entries per memo, at most: tens of MB, whatever the corpus
+_T = TypeVar("_T")
+
+
+def remembered(memo: dict[Any, Any], key: Hashable, tell: Callable[[], _T]) -> _T:
+    """``memo[key]``, told by ``tell()`` the first time (and kept while the memo has room)."""
+    if key in memo:
+        found: _T = memo[key]
+        return found
+    found = tell()
+    if len(memo) < MEMO_SIZE:
+        memo[key] = found
+    return found
 
 
 def _unpickle_pack(payload: Any, blob: bytes) -> CompiledPack:

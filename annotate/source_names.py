@@ -27,7 +27,7 @@ import re
 from collections.abc import Sequence
 
 from annotate.normalise import WHITE_SPACE, WORD_CHAR, normalise_term
-from annotate.pack import MEMO_SIZE, CompiledPack
+from annotate.pack import CompiledPack, remembered
 from annotate.records import Attribution
 from annotate.rules.compiler import LETTER
 
@@ -160,17 +160,8 @@ def source_keys(attributions: Sequence[Attribution], pack: CompiledPack | None) 
     own: dict[int, str | None] = {}
     for a in attributions:
         unnamed = _is_bare_reference(a, pack) or _kind(a) == _UNRESOLVED
-        if unnamed:
-            own[a.attribution_id] = None
-            continue
-        text_and_kind = (a.source_text, _kind(a))
-        if text_and_kind not in told:
-            key = base_key(a, pack)
-            if len(told) >= MEMO_SIZE:
-                own[a.attribution_id] = key
-                continue
-            told[text_and_kind] = key
-        own[a.attribution_id] = told[text_and_kind]
+        own[a.attribution_id] = None if unnamed else \
+            remembered(told, (a.source_text, _kind(a)), lambda: base_key(a, pack))
     surnames = _surname_map([(own[a.attribution_id], _kind(a)) for a in attributions])
     keys = []
     for a in attributions:

@@ -21,7 +21,7 @@ from itertools import islice
 from annotate import contract as c
 from annotate.budget import current as current_budget
 from annotate.normalise import WHITE_SPACE
-from annotate.pack import MEMO_SIZE, CompiledPack
+from annotate.pack import CompiledPack, remembered
 from annotate.records import SourceKind
 from annotate.rules.compiler import LETTER
 
@@ -319,8 +319,8 @@ def classify(phrase: str, pack: CompiledPack) -> tuple[SourceKind, str]:
         budget = current_budget()
         stops = len(budget.slow) if budget is not None else 0
         found = _classify(phrase, pack)
-        if (budget is None or len(budget.slow) == stops) and len(kinds) < MEMO_SIZE:
-            kinds[phrase] = found
+        if budget is None or len(budget.slow) == stops:
+            remembered(kinds, phrase, lambda: found)
     return found
 
 
@@ -462,12 +462,7 @@ def clause_subjects(text: str, lo: int, hi: int, pack: CompiledPack, memo: Claus
             if not opens:
                 continue
         word = text[s:e]
-        verb = verbs.get(word)
-        if verb is None:
-            verb = _could_be_verb(word, pack)
-            if len(verbs) < MEMO_SIZE:
-                verbs[word] = verb
-        if not verb:
+        if not remembered(verbs, word, lambda: _could_be_verb(word, pack)):
             continue
         start = tokens[i + 1][0]
         found = memo.subjects[start] if start in memo.subjects else _subject_at(text, tokens, i + 1, hi, pack)
