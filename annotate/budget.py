@@ -112,8 +112,7 @@ class Budget:
 
         The CPU clock is a system call on some machines (1–2 µs, more than matching a
         short sentence), so it is read at most ``_LOOKS`` times per ``timeout`` of wall
-        time: a busy thread uses no more CPU than wall time, and the deadline is seen
-        at most a tenth of a timeout late.
+        time: the deadline is seen at most a tenth of a timeout (of wall time) late.
         """
         now = time.perf_counter()
         if now < self._look_at:
