@@ -19,7 +19,7 @@ from annotate.normalise import WORD_CHAR
 from annotate.pack import CompiledPack
 from annotate.rules.inflect import Form
 from annotate.records import SourceKind
-from annotate.sources import ClauseMemo, SourceInfo, clause_subjects, describe, fallback, pronoun_agreement, titled_names
+from annotate.sources import SourceInfo, clause_subjects, describe, fallback, pronoun_agreement, titled_names
 
 _LETTERS = re.compile(rf"{WORD_CHAR}{{2}}")
 _QUOTED = re.compile(r'"[^"\n]*"')
@@ -156,10 +156,10 @@ def _root(drafts: list[Draft], index: int) -> int:
 
 
 def _resolve_references(text: str, sentences: list[Offsets], drafts: list[Draft], pack: CompiledPack) -> None:
-    memo = ClauseMemo()  # clause subjects already told, for the next implicit cue
+    seen: dict[int, SourceInfo | None] = {}  # clause subjects already told, for the next implicit cue
     for index, draft in enumerate(drafts):
         if (draft.source is None or draft.source.pronoun) and draft.cand.rule.spec.kind is None:
-            _resolve_implicit(text, sentences, drafts, index, pack, memo)
+            _resolve_implicit(text, sentences, drafts, index, pack, seen)
         elif draft.source is not None and draft.source.same:
             _resolve_same(drafts, index, pack)
         elif draft.source is not None and draft.kind is SourceKind.role and draft.source.role is None \
@@ -183,7 +183,7 @@ def _earlier_source(drafts: list[Draft], index: int, gender: str, number: str) -
 
 
 def _subject(text: str, sentences: list[Offsets], drafts: list[Draft], index: int, gender: str,
-             pack: CompiledPack, memo: ClauseMemo, after: int = -1) -> SourceInfo | None:
+             pack: CompiledPack, seen: dict[int, SourceInfo | None], after: int = -1) -> SourceInfo | None:
     """The nearest subject of a verb-initial clause before the cue, in its sentence or the one
     before, outside every claim (a subject inside someone's content is theirs, not the writer's);
     None when that subject opens at or before ``after``, where a nearer source wins over it."""
@@ -193,7 +193,7 @@ def _subject(text: str, sentences: list[Offsets], drafts: list[Draft], index: in
     taken = [d.claim for d in drafts[:index] if d.claim is not None]
     taken += [(d.cand.cue[0], d.source.end) for d in drafts[:index] if d.source is not None]
     taken += [m.span() for m in _QUOTED.finditer(text, lo, draft.cand.cue[0])]  # someone's words
-    for start, info in clause_subjects(text, lo, draft.cand.cue[0], pack, memo, after):
+    for start, info in clause_subjects(text, lo, draft.cand.cue[0], pack, seen, after):
         if any(s <= start < e for s, e in taken):
             continue
         if info is not None and (not gender or not info.gender or info.gender == gender):
@@ -202,7 +202,7 @@ def _subject(text: str, sentences: list[Offsets], drafts: list[Draft], index: in
 
 
 def _resolve_implicit(text: str, sentences: list[Offsets], drafts: list[Draft], index: int,
-                      pack: CompiledPack, memo: ClauseMemo) -> None:
+                      pack: CompiledPack, seen: dict[int, SourceInfo | None]) -> None:
     """Guide, section 3: the nearest earlier source that agrees, or the subject of the verb the
     cue is coordinated with, whichever is nearer; else unresolved (no guess)."""
     draft = drafts[index]
@@ -214,7 +214,7 @@ def _resolve_implicit(text: str, sentences: list[Offsets], drafts: list[Draft], 
     root = None if earlier is None else _root(drafts, earlier)
     mention = None if root is None else (drafts[root].source or drafts[root].subject)
     # a subject opening at or before the earlier source's mention loses to it: only nearer ones are sought
-    subject = _subject(text, sentences, drafts, index, gender, pack, memo, -1 if mention is None else mention.start)
+    subject = _subject(text, sentences, drafts, index, gender, pack, seen, -1 if mention is None else mention.start)
     if root is not None and subject is None:
         if drafts[root].subject is not None and drafts[root].source is None:
             subject = drafts[root].subject  # the earlier cue was itself resolved to a subject

@@ -118,16 +118,16 @@ def find_candidates(text: str, sentences: list[Offsets], pack: CompiledPack,
                 budget.calls += 1
                 budget.busy = rule.id
                 if rule.cue_first and rule.cue_lexicons:
-                    subject_first, match, own = rule.source_before_cue, rule.regex.match, rule.cue_lexicons
+                    subject_first = rule.source_before_cue
                     for start, lexicons in here:
                         if subject_first and start - s_start < 2:
                             continue  # no room for a subject before a cue that opens the sentence
-                        if lexicons & own:
+                        if lexicons & rule.cue_lexicons:
                             at = start - s_start
                             if rule.spaced:  # the rule starts where the white space before its cue does
                                 while at and sentence[at - 1].isspace():
                                     at -= 1
-                            m = match(sentence, at)
+                            m = rule.regex.match(sentence, at)
                             if m is not None:
                                 _add(out, rule, index, s_start, m)
                     continue

@@ -136,7 +136,7 @@ class CompiledPack:
         """A dictionary for answers that depend on this pack alone (a phrase's kind, whether a
         word could be a verb), kept for the life of the process: the same words and sources come
         back article after article. Not pickled: each process keeps its own. Filled through
-        :func:`remembered`, which bounds it."""
+        :func:`remembered` or :func:`keep`, which bound it."""
         memos: dict[str, dict[Any, Any]] | None = self.__dict__.get(_MEMOS)
         if memos is None:
             memos = {}
@@ -170,9 +170,14 @@ def remembered(memo: dict[Any, Any], key: Hashable, tell: Callable[[], _T]) -> _
         found: _T = memo[key]
         return found
     found = tell()
-    if len(memo) < MEMO_SIZE:
-        memo[key] = found
+    keep(memo, key, found)
     return found
+
+
+def keep(memo: dict[Any, Any], key: Hashable, value: Any) -> None:
+    """Put ``value`` in ``memo`` while it has room (``MEMO_SIZE``)."""
+    if len(memo) < MEMO_SIZE:
+        memo[key] = value
 
 
 def _unpickle_pack(payload: Any, blob: bytes) -> CompiledPack:

@@ -15,13 +15,13 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from itertools import islice
 
 from annotate import contract as c
 from annotate.budget import current as current_budget
 from annotate.normalise import WHITE_SPACE
-from annotate.pack import CompiledPack, remembered
+from annotate.pack import CompiledPack, keep, remembered
 from annotate.records import SourceKind
 from annotate.rules.compiler import LETTER
 
@@ -320,7 +320,7 @@ def classify(phrase: str, pack: CompiledPack) -> tuple[SourceKind, str]:
         stops = len(budget.slow) if budget is not None else 0
         found = _classify(phrase, pack)
         if budget is None or len(budget.slow) == stops:
-            remembered(kinds, phrase, lambda: found)
+            keep(kinds, phrase, found)
     return found
 
 
@@ -425,15 +425,7 @@ _CLAUSE_BREAK = re.compile(r"[.،,؛;:!?؟\n]")
 _SUBJECT_WORDS = 8  # the longest subject noun phrase read after a verb
 
 
-@dataclass
-class ClauseMemo:
-    """What :func:`clause_subjects` learnt of one document, kept for its next cues: the walks
-    of neighbouring cues cover the same clauses."""
-
-    subjects: dict[int, SourceInfo | None] = field(default_factory=dict)  # by the offset the subject opens at
-
-
-def clause_subjects(text: str, lo: int, hi: int, pack: CompiledPack, memo: ClauseMemo | None = None,
+def clause_subjects(text: str, lo: int, hi: int, pack: CompiledPack, seen: dict[int, SourceInfo | None] | None = None,
                     after: int = -1) -> Iterator[tuple[int, SourceInfo | None]]:
     """Subjects of the verb-initial clauses of text[lo:hi], nearest first, as (offset, subject);
     the subject is None when the phrase after the verb has no known head.
@@ -446,27 +438,26 @@ def clause_subjects(text: str, lo: int, hi: int, pack: CompiledPack, memo: Claus
     lexicon knows it. Only a subject with a known head or a title is given: a bare word
     after a verb may be anything, and the engine does not guess. A subject that cannot
     reach past ``after`` is of no use to the caller (a nearer source wins over it): the walk
-    stops where no later clause's subject could.
+    stops where no later clause's subject could. ``seen`` keeps the subjects already told,
+    by offset, for the next cue of the document: neighbouring cues walk the same clauses.
     """
-    memo = memo or ClauseMemo()
+    seen = {} if seen is None else seen
     verbs = pack.memo("could_be_verb")  # word → whether it could be a verb
     tokens = _tokens(text, lo, hi)
     for i in range(len(tokens) - 2, -1, -1):  # nearest first: the caller stops at the first it can use
         if tokens[min(i + _SUBJECT_WORDS, len(tokens) - 1)][1] <= after:
             return
         s, e = tokens[i]
-        if i:  # a clause opens after punctuation or a complementiser (a plain space is neither)
-            gap_start = tokens[i - 1][1]
-            opens = (s - gap_start != 1 or text[gap_start] != " ") and _CLAUSE_BREAK.search(text, gap_start, s) \
-                or _in_lexicon(pack, c.COMPLEMENTISERS, text[tokens[i - 1][0]:gap_start])
-            if not opens:
+        if i:  # a clause opens after punctuation or a complementiser
+            p_start, p_end = tokens[i - 1]
+            if not (_CLAUSE_BREAK.search(text, p_end, s) or _in_lexicon(pack, c.COMPLEMENTISERS, text[p_start:p_end])):
                 continue
         word = text[s:e]
         if not remembered(verbs, word, lambda: _could_be_verb(word, pack)):
             continue
         start = tokens[i + 1][0]
-        found = memo.subjects[start] if start in memo.subjects else _subject_at(text, tokens, i + 1, hi, pack)
-        memo.subjects[start] = found
+        found = seen[start] if start in seen else _subject_at(text, tokens, i + 1, hi, pack)
+        seen[start] = found
         yield start, found
 
 
