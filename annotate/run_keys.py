@@ -42,6 +42,9 @@ class RunKeys:
         self.aliases = aliases or Aliases()
         self.counts: Counter[str] = Counter()
         self.kinds: dict[str, Counter[str]] = defaultdict(Counter)
+        # each key folded when first seen: while a run's workers are busy, not in the serial
+        # step after them, where folding every key was the dearest part of the mapping
+        self.folded: dict[str, str] = {}
         self._mapping: dict[str, str] | None = None
 
     def observe(self, rows: Iterable[Mapping[str, Any]]) -> None:
@@ -49,6 +52,8 @@ class RunKeys:
         for row in rows:
             key = row.get("source_key")
             if key:
+                if key not in self.folded:
+                    self.folded[key] = fold(key)
                 self.counts[key] += 1
                 self.kinds[key][str(row.get("source_kind"))] += 1
         self._mapping = None
@@ -60,7 +65,7 @@ class RunKeys:
     def mapping(self) -> dict[str, str]:
         """Key → canonical key, for the keys that change."""
         if self._mapping is None:
-            self._mapping = build_mapping(self.counts, self.kinds, self.aliases)
+            self._mapping = build_mapping(self.counts, self.kinds, self.aliases, self.folded)
         return self._mapping
 
     def canonical(self, key: str | None) -> str | None:
@@ -75,22 +80,34 @@ class RunKeys:
         mapping = self.mapping()
         if not mapping:
             return table
-        column = table.column("source_key").to_pylist()
+        # each distinct key is looked up once (a row group repeats its sources many times)
+        encoded = table.column("source_key").combine_chunks().dictionary_encode()
+        distinct = encoded.dictionary.to_pylist()
+        renamed = pa.array([mapping.get(k, k) if k else k for k in distinct], type=pa.string())
         index = table.schema.get_field_index("source_key")
-        mapped = pa.array([mapping.get(k, k) if k else k for k in column], type=pa.string())
-        return table.set_column(index, table.schema.field(index), mapped)
+        return table.set_column(index, table.schema.field(index), renamed.take(encoded.indices))
 
 
-def build_mapping(counts: Mapping[str, int], kinds: Mapping[str, Counter[str]], aliases: Aliases) -> dict[str, str]:
-    """Key → canonical key over a run's key counts (see the module docstring)."""
-    folded = {key: fold(key) for key in counts}  # folding is the dear part: once per key, not per use
+def build_mapping(counts: Mapping[str, int], kinds: Mapping[str, Counter[str]], aliases: Aliases,
+                  folded: Mapping[str, str] | None = None) -> dict[str, str]:
+    """Key → canonical key over a run's key counts (see the module docstring).
+
+    ``folded`` is each key's :func:`~annotate.source_names.fold` when the caller has it
+    already (folding is the dear part); missing keys are folded here.
+    """
+    known = folded or {}
+    folded = {key: known.get(key) or fold(key) for key in counts}
     spelling = _spellings(counts, folded)
     merged: Counter[str] = Counter()
     merged_kinds: dict[str, Counter[str]] = defaultdict(Counter)
     for key, count in counts.items():
-        merged[spelling[key]] += count
-        merged_kinds[spelling[key]].update(kinds.get(key, Counter()))
-    persons = {k for k, c in merged_kinds.items() if c and c.most_common(1)[0][0] == "person"}
+        target = spelling[key]
+        merged[target] += count
+        seen = kinds.get(key)
+        if seen:
+            merged_kinds[target].update(seen)
+    # a key's most common kind, the first one seen among equals (as Counter.most_common)
+    persons = {k for k, c in merged_kinds.items() if c and max(c, key=c.__getitem__) == "person"}
     surname = _surnames(persons, merged, folded)
     mapping = {}
     for key in counts:

@@ -67,6 +67,18 @@ def test_apply_rewrites_only_the_key_column() -> None:
                                              "other": [1, 2, 3]}
 
 
+def test_apply_maps_each_row_as_a_lookup_would_across_chunks_and_empty_keys() -> None:
+    keys = counted({("ترامب", "person"): 3, ("دونالد ترامب", "person"): 2, ("ماكرون", "person"): 1})
+    chunks = [["ترامب", "", None, "ماكرون"], [], ["ترامب", "دونالد ترامب", None]]
+    column = pa.chunked_array(chunks, type=pa.string())
+    table = pa.table({"source_key": column})
+    expected = [keys.canonical(k) for chunk in chunks for k in chunk]
+    assert keys.apply(table).column("source_key").to_pylist() == expected
+    assert keys.apply(table).schema == table.schema
+    empty = pa.table({"source_key": pa.chunked_array([], type=pa.string())})
+    assert keys.apply(empty).num_rows == 0
+
+
 def test_the_alias_file_is_yaml_with_one_name_per_variant(tmp_path: Path) -> None:
     path = tmp_path / "aliases.yaml"
     path.write_text("دونالد ترامب: [ترمب, دونالد ترمب]\nوكالة الأنباء الفرنسية: أ ف ب\n", encoding="utf-8")
