@@ -145,6 +145,16 @@ def safe_row(row: Mapping[str, Any]) -> dict[str, Any]:
     return {key: _safe_value(value) for key, value in row.items()}
 
 
+def rows_table(rows: list[Mapping[str, Any]], schema: pa.Schema) -> pa.Table:
+    """Rows as an Arrow table of ``schema``; a row with a string Parquet cannot store (a lone
+    surrogate) is written escaped (:func:`safe_row`). Raises Arrow's error for a row that does
+    not fit the schema at all."""
+    try:
+        return pa.Table.from_pylist(rows, schema=schema)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, UnicodeEncodeError):
+        return pa.Table.from_pylist([safe_row(r) for r in rows], schema=schema)
+
+
 def model_row(record: BaseModel, carried: Iterable[str] = (), meta: Mapping[str, str | None] | None = None
               ) -> dict[str, Any]:
     """A record as one table row: enums as their values, carried fields as strings or null."""
@@ -171,7 +181,10 @@ class TableWriter:
         self.schema = schema
         self.rows_per_group = rows_per_group
         self.rows_written = 0
-        self._buffer: list[dict[str, Any]] = []
+        # what the next row group is made of, in order: Arrow tables, then rows not yet converted
+        self._staged: list[pa.Table] = []
+        self._staged_count = 0
+        self._rows: list[Mapping[str, Any]] = []
         self._temp = path.with_name(outfolder.temp_name(path.name))
         file_schema = schema if run_id is None else schema.with_metadata(
             {**(schema.metadata or {}), outfolder.RUN_ID_KEY: run_id.encode()})
@@ -183,27 +196,41 @@ class TableWriter:
             raise ExportError(f"{path}: cannot write ({exc}); check the output folder is writable") from exc
 
     def write(self, rows: Iterable[Mapping[str, Any]]) -> None:
-        self._buffer.extend(dict(r) for r in rows)
-        if len(self._buffer) >= self.rows_per_group:
-            self._flush()
+        """Add rows (dicts); they are turned into Arrow a row group at a time."""
+        self._rows.extend(rows)
+        self._stage_check()
 
     def write_table(self, table: pa.Table) -> None:
-        """Write ready-made Arrow data (e.g. from :func:`annotate.pipeline.rows_to_tables`)."""
-        self._flush()
-        self._write_batch(table.cast(self.schema))
+        """Add ready-made Arrow data (e.g. from :func:`annotate.pipeline.to_tables`), after the
+        rows added before it, into the same row groups as rows would have gone."""
+        self._stage_rows()
+        self._staged.append(table if table.schema == self.schema else table.cast(self.schema))
+        self._staged_count += table.num_rows
+        self._stage_check()
+
+    def _stage_rows(self) -> None:
+        if self._rows:
+            self._staged.append(self._arrow(self._rows))
+            self._staged_count += len(self._rows)
+            self._rows = []
+
+    def _stage_check(self) -> None:
+        if self._staged_count + len(self._rows) >= self.rows_per_group:
+            self._flush()
+
+    def _arrow(self, rows: list[Mapping[str, Any]]) -> pa.Table:
+        try:
+            return rows_table(rows, self.schema)
+        except (pa.ArrowInvalid, pa.ArrowTypeError, UnicodeEncodeError) as exc:
+            raise ExportError(f"{self.path}: a row does not fit the table schema ({exc})") from exc
 
     def _flush(self) -> None:
-        if not self._buffer:
+        self._stage_rows()
+        if not self._staged:
             return
-        try:
-            batch = pa.Table.from_pylist(self._buffer, schema=self.schema)
-        except (pa.ArrowInvalid, pa.ArrowTypeError, UnicodeEncodeError):
-            try:  # a string Parquet cannot store (a lone surrogate): write it escaped
-                batch = pa.Table.from_pylist([safe_row(r) for r in self._buffer], schema=self.schema)
-            except (pa.ArrowInvalid, pa.ArrowTypeError, UnicodeEncodeError) as exc:
-                raise ExportError(f"{self.path}: a row does not fit the table schema ({exc})") from exc
-        self._buffer = []
-        self._write_batch(batch)
+        table = pa.concat_tables(self._staged)
+        self._staged, self._staged_count = [], 0
+        self._write_batch(table)
 
     def _write_batch(self, table: pa.Table) -> None:
         assert self._writer is not None, "write after commit or abort"
@@ -270,7 +297,7 @@ class TableWriter:
             self._writer = None
         if not self._sink.closed:
             self._sink.close()
-        self._buffer = []
+        self._staged, self._staged_count, self._rows = [], 0, []
         self._temp.unlink(missing_ok=True)
 
 
@@ -319,6 +346,9 @@ class RunWriter:
 
     def write_rows(self, table: str, rows: Iterable[Mapping[str, Any]]) -> None:
         self.tables[table].write(rows)
+
+    def write_table(self, table: str, data: pa.Table) -> None:
+        self.tables[table].write_table(data)
 
     def commit(self, transforms: Mapping[str, Callable[[pa.Table], pa.Table]] | None = None) -> dict[str, Path]:
         """Finish every table, then swap the set in and write ``manifest.json`` (see :mod:`annotate.outfolder`)."""

@@ -49,13 +49,15 @@ class RunKeys:
 
     def observe(self, rows: Iterable[Mapping[str, Any]]) -> None:
         """Count the keys of some attribution rows (dicts with ``source_key`` and ``source_kind``)."""
-        for row in rows:
-            key = row.get("source_key")
-            if key:
-                if key not in self.folded:
-                    self.folded[key] = fold(key)
-                self.counts[key] += 1
-                self.kinds[key][str(row.get("source_kind"))] += 1
+        self.observe_counts(key_counts(rows))
+
+    def observe_counts(self, counts: Mapping[tuple[str, str], int]) -> None:
+        """Count keys already counted elsewhere: (source_key, source_kind) → attributions, in row order."""
+        for (key, kind), count in counts.items():
+            if key not in self.folded:
+                self.folded[key] = fold(key)
+            self.counts[key] += count
+            self.kinds[key][kind] += count
         self._mapping = None
 
     def observe_columns(self, keys: Iterable[str | None], kinds: Iterable[str | None]) -> None:
@@ -86,6 +88,12 @@ class RunKeys:
         renamed = pa.array([mapping.get(k, k) if k else k for k in distinct], type=pa.string())
         index = table.schema.get_field_index("source_key")
         return table.set_column(index, table.schema.field(index), renamed.take(encoded.indices))
+
+
+def key_counts(rows: Iterable[Mapping[str, Any]]) -> Counter[tuple[str, str]]:
+    """(source_key, source_kind) → attribution rows, in the order first seen: what
+    :meth:`RunKeys.observe_counts` takes (a worker counts its rows, the run adds the counts)."""
+    return Counter((key, str(row.get("source_kind"))) for row in rows if (key := row.get("source_key")))
 
 
 def build_mapping(counts: Mapping[str, int], kinds: Mapping[str, Counter[str]], aliases: Aliases,
