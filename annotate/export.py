@@ -28,7 +28,7 @@ import sys
 import uuid
 import types
 import typing
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal
 
@@ -85,6 +85,11 @@ def _arrow_type(annotation: Any, where: str) -> tuple[pa.DataType, bool]:
 
 def model_schema(model: type[BaseModel], carried: Iterable[str] = ()) -> pa.Schema:
     """One column per model field (descriptions kept as field metadata), then carried strings."""
+    return _model_schema(model, tuple(carried))
+
+
+@functools.lru_cache(maxsize=64)
+def _model_schema(model: type[BaseModel], carried: tuple[str, ...]) -> pa.Schema:  # asked for every batch
     fields = []
     for name, info in model.model_fields.items():
         arrow, nullable = _arrow_type(info.annotation, f"{model.__name__}.{name}")
@@ -145,7 +150,7 @@ def safe_row(row: Mapping[str, Any]) -> dict[str, Any]:
     return {key: _safe_value(value) for key, value in row.items()}
 
 
-def rows_table(rows: list[Mapping[str, Any]], schema: pa.Schema) -> pa.Table:
+def rows_table(rows: Sequence[Mapping[str, Any]], schema: pa.Schema) -> pa.Table:
     """Rows as an Arrow table of ``schema``; a row with a string Parquet cannot store (a lone
     surrogate) is written escaped (:func:`safe_row`). Raises Arrow's error for a row that does
     not fit the schema at all."""
@@ -153,6 +158,34 @@ def rows_table(rows: list[Mapping[str, Any]], schema: pa.Schema) -> pa.Table:
         return pa.Table.from_pylist(rows, schema=schema)
     except (pa.ArrowInvalid, pa.ArrowTypeError, UnicodeEncodeError):
         return pa.Table.from_pylist([safe_row(r) for r in rows], schema=schema)
+
+
+def records_table(records: Sequence[BaseModel], model: type[BaseModel], carried: Sequence[str] = (),
+                  metas: Sequence[Mapping[str, str | None]] = ()) -> pa.Table:
+    """Records of ``model`` as a table, read column by column: what :func:`rows_table` makes of
+    their :func:`model_row` dicts (``metas``: each record's carried fields), without a dict per row."""
+    schema = model_schema(model, carried)
+    enums = _enum_fields(model)
+    columns: dict[str, list[Any]] = {}
+    for name in model.model_fields:
+        values = [getattr(record, name) for record in records]
+        columns[name] = [v if v is None else v.value for v in values] if name in enums else values
+    for name, column in zip(carried, carried_columns(model, carried)):
+        columns[column] = [meta.get(name) for meta in metas]
+    try:
+        return pa.Table.from_pydict(columns, schema=schema)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, UnicodeEncodeError):  # a lone surrogate: escaped, as rows are
+        return rows_table([model_row(r, carried, m) for r, m in zip(records, metas or [{}] * len(records))], schema)
+
+
+@functools.lru_cache(maxsize=16)
+def _enum_fields(model: type[BaseModel]) -> frozenset[str]:
+    """The fields whose values are enum members: a row holds their values."""
+    def is_enum(annotation: Any) -> bool:
+        if typing.get_origin(annotation) in (typing.Union, types.UnionType):
+            return any(is_enum(a) for a in typing.get_args(annotation))
+        return isinstance(annotation, type) and issubclass(annotation, enum.Enum)
+    return frozenset(name for name, info in model.model_fields.items() if is_enum(info.annotation))
 
 
 def model_row(record: BaseModel, carried: Iterable[str] = (), meta: Mapping[str, str | None] | None = None
@@ -201,7 +234,7 @@ class TableWriter:
         self._stage_check()
 
     def write_table(self, table: pa.Table) -> None:
-        """Add ready-made Arrow data (e.g. from :func:`annotate.pipeline.to_tables`), after the
+        """Add ready-made Arrow data (e.g. from :func:`annotate.pipeline.annotate_tables`), after the
         rows added before it, into the same row groups as rows would have gone."""
         self._stage_rows()
         self._staged.append(table if table.schema == self.schema else table.cast(self.schema))

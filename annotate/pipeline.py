@@ -44,11 +44,11 @@ from pydantic import BaseModel
 
 from annotate.budget import stopped_rules
 from annotate.errors import AnnotateError, ExportError, RulePackError, RuleProblem
-from annotate.export import TABLES, RunWriter, model_row, model_schema, rows_table
+from annotate.export import TABLES, RunWriter, model_row, model_schema, records_table, rows_table
 from annotate.pieces import annotate_in_pieces
 from annotate.profile import profile_document
 from annotate.readers import carried_fields, iter_articles, resolve_inputs
-from annotate.records import DocumentResult, ReadError
+from annotate.records import Attribution, DocumentProfile, DocumentResult, ReadError
 from annotate.rows import Article
 from annotate.run_keys import RunKeys, key_counts
 from annotate.runs import run_note
@@ -140,26 +140,40 @@ def annotate_batch(
     touches no files, so it runs the same in a local worker, a Spark task or a Ray actor.
     A very long text is annotated in pieces (:func:`annotate.pieces.annotate_in_pieces`).
     """
+    rows = BatchRows()
+    for done in _annotate_each(articles, pack, annotator):
+        if isinstance(done, dict):
+            rows.errors.append(done)
+            continue
+        raw, result, profile = done
+        meta = raw.get("meta") or {}
+        _count_stopped(rows.stopped_rules, result)
+        rows.attributions.extend(model_row(a, carried, meta) for a in result.attributions)
+        rows.documents.append(model_row(profile, carried, meta))
+        rows.annotated += 1
+    return rows
+
+
+def _annotate_each(articles: Iterable[Mapping[str, Any]], pack: Any, annotator: Annotator | None
+                   ) -> Iterator[tuple[Mapping[str, Any], DocumentResult, DocumentProfile] | dict[str, Any]]:
+    """Each article with its result and profile, or the error row of an article whose annotation raised."""
     annotate = annotator or _engine_annotate
     version = pack_version_of(pack)
-    rows = BatchRows()
     for raw in articles:
-        meta = raw.get("meta") or {}
         doc_id = str(raw["doc_id"])
         try:
             result = annotate_in_pieces(raw["text"], pack, doc_id, annotate)
             profile = profile_document(result, version)
         except Exception as exc:  # recorded with its cause, and the run goes on
-            error = ReadError(file=str(raw.get("file") or ""), line=raw.get("line"), doc_id=doc_id,
-                              stage="annotate", reason=f"{type(exc).__name__}: {exc}")
-            rows.errors.append(model_row(error))
+            yield model_row(ReadError(file=str(raw.get("file") or ""), line=raw.get("line"), doc_id=doc_id,
+                                      stage="annotate", reason=f"{type(exc).__name__}: {exc}"))
             continue
-        for rule_id in dict.fromkeys(stopped_rules(result.warnings)):
-            rows.stopped_rules[rule_id] = rows.stopped_rules.get(rule_id, 0) + 1
-        rows.attributions.extend(model_row(a, carried, meta) for a in result.attributions)
-        rows.documents.append(model_row(profile, carried, meta))
-        rows.annotated += 1
-    return rows
+        yield raw, result, profile
+
+
+def _count_stopped(stopped: dict[str, int], result: DocumentResult) -> None:
+    for rule_id in dict.fromkeys(stopped_rules(result.warnings)):
+        stopped[rule_id] = stopped.get(rule_id, 0) + 1
 
 
 def rows_to_tables(rows: BatchRows, carried: Sequence[str] = ()) -> dict[str, pa.Table]:
@@ -214,15 +228,35 @@ def _stream(table: pa.Table) -> pa.Buffer:
     return sink.getvalue()
 
 
-def to_tables(rows: BatchRows, carried: Sequence[str] = ()) -> BatchTables:
-    """A batch's rows as :class:`BatchTables`, counted as :class:`_RunState` counts them."""
-    found = rows.attributions
-    return BatchTables(
-        tables=rows_to_tables(rows, carried), annotated=rows.annotated, stopped_rules=rows.stopped_rules,
-        by_type=Counter(row["source_type"] for row in found),
-        by_grade=Counter(row["credibility_grade"] or "none" for row in found),
-        keys=key_counts(found),
-    )
+def annotate_tables(articles: Iterable[Mapping[str, Any]], pack: Any, carried: Sequence[str] = (),
+                    annotator: Annotator | None = None) -> BatchTables:
+    """:func:`annotate_batch` as :class:`BatchTables`: the same tables as :func:`rows_to_tables` makes
+    of its rows, read column by column from the records, and counted. The local runner's workers send these."""
+    found: list[Attribution] = []
+    found_meta: list[Mapping[str, str | None]] = []
+    profiles: list[DocumentProfile] = []
+    profile_meta: list[Mapping[str, str | None]] = []
+    errors: list[dict[str, Any]] = []
+    batch = BatchTables({})
+    for done in _annotate_each(articles, pack, annotator):
+        if isinstance(done, dict):
+            errors.append(done)
+            continue
+        raw, result, profile = done
+        meta = raw.get("meta") or {}
+        _count_stopped(batch.stopped_rules, result)
+        found.extend(result.attributions)
+        found_meta.extend([meta] * len(result.attributions))
+        profiles.append(profile)
+        profile_meta.append(meta)
+        batch.annotated += 1
+    batch.tables = {"attributions": records_table(found, Attribution, carried, found_meta),
+                    "documents": records_table(profiles, DocumentProfile, carried, profile_meta),
+                    "errors": rows_table(errors, model_schema(ReadError))}
+    batch.by_type.update(a.source_type for a in found)
+    batch.by_grade.update(a.credibility_grade or "none" for a in found)
+    batch.keys.update(key_counts((a.source_key, a.source_kind.value) for a in found))
+    return batch
 
 
 def joined(parts: Sequence[BatchTables]) -> BatchTables:
@@ -285,8 +319,7 @@ def _init_pool_worker(parent: int, *initargs: Any) -> None:
 
 
 def _work(articles: list[dict[str, Any]]) -> BatchTables:
-    rows = annotate_batch(articles, _WORKER["pack"], _WORKER["carried"], _WORKER["annotator"])
-    return to_tables(rows, _WORKER["carried"])
+    return annotate_tables(articles, _WORKER["pack"], _WORKER["carried"], _WORKER["annotator"])
 
 
 def _chunks(items: Iterator[Article | ReadError], size: int) -> Iterator[list[Article | ReadError]]:
@@ -478,12 +511,12 @@ class _Pool:
                     raise AnnotateError(
                         "worker processes die on every article, one by one: the pack may fail to load in a "
                         "worker, or memory is exhausted; rerun with --workers 1 to see the cause") from None
-                one = to_tables(BatchRows(errors=[model_row(ReadError(
+                one = BatchTables(rows_to_tables(BatchRows(errors=[model_row(ReadError(
                     file=str(article.get("file") or ""), line=article.get("line"), doc_id=str(article["doc_id"]),
                     stage="annotate",
                     reason="the worker process annotating this article died, twice (killed, or out of memory); "
                            "the other articles were annotated: rerun this one alone with --workers 1 to see why"))]),
-                    self.carried)
+                    self.carried))
             parts.append(one)
         return joined(parts)
 

@@ -49,7 +49,7 @@ class RunKeys:
 
     def observe(self, rows: Iterable[Mapping[str, Any]]) -> None:
         """Count the keys of some attribution rows (dicts with ``source_key`` and ``source_kind``)."""
-        self.observe_counts(key_counts(rows))
+        self.observe_counts(key_counts((row.get("source_key"), row.get("source_kind")) for row in rows))
 
     def observe_counts(self, counts: Mapping[tuple[str, str], int]) -> None:
         """Count keys already counted elsewhere: (source_key, source_kind) → attributions, in row order."""
@@ -90,10 +90,10 @@ class RunKeys:
         return table.set_column(index, table.schema.field(index), renamed.take(encoded.indices))
 
 
-def key_counts(rows: Iterable[Mapping[str, Any]]) -> Counter[tuple[str, str]]:
-    """(source_key, source_kind) → attribution rows, in the order first seen: what
-    :meth:`RunKeys.observe_counts` takes (a worker counts its rows, the run adds the counts)."""
-    return Counter((key, str(row.get("source_kind"))) for row in rows if (key := row.get("source_key")))
+def key_counts(pairs: Iterable[tuple[str | None, Any]]) -> Counter[tuple[str, str]]:
+    """(source_key, source_kind) → attributions, in the order first seen, from each attribution's
+    pair: what :meth:`RunKeys.observe_counts` takes (a worker counts, the run adds the counts)."""
+    return Counter((key, str(kind)) for key, kind in pairs if key)
 
 
 def build_mapping(counts: Mapping[str, int], kinds: Mapping[str, Counter[str]], aliases: Aliases,

@@ -8,6 +8,8 @@ the real engine and the default pack is at the bottom.
 from __future__ import annotations
 
 import json
+import pickle
+from collections import Counter
 from pathlib import Path
 
 import pyarrow.parquet as pq
@@ -15,8 +17,11 @@ import pytest
 from record_factories import attribution, result
 
 from annotate.errors import AnnotateError, InputError
-from annotate.pipeline import annotate_batch, rows_to_tables, run
+from annotate.pack import CompiledPack
+from annotate.pipeline import annotate_batch, annotate_tables, rows_to_tables, run
 from annotate.records import DocumentResult
+
+REPO = Path(__file__).resolve().parent.parent
 
 
 class FakePack:
@@ -59,6 +64,29 @@ def test_annotate_batch_is_pure_and_turns_failures_into_error_rows() -> None:
     tables = rows_to_tables(rows, ["outlet"])
     assert tables["documents"].column("pack_version").to_pylist() == ["fake-1.0.0-0000"]
     assert tables["errors"].num_rows == 1
+
+
+def test_the_tables_workers_send_are_the_rows_of_annotate_batch(pack: CompiledPack, seed_text: str) -> None:
+    """annotate_tables reads the records column by column; the tables must be those of the rows."""
+    samples = [json.loads(line) for line in (REPO / "samples" / "articles.jsonl").read_text("utf-8").splitlines()]
+    articles: list[dict[str, object]] = [
+        {"doc_id": "seed", "text": seed_text, "meta": {"outlet": "X", "doc_id": None}},
+        *({"doc_id": str(s["id"]), "text": s["text"], "meta": {"outlet": "\udfff"}} for s in samples),  # escaped
+        {"doc_id": "empty", "text": "   "}, {"doc_id": "none", "text": "لا مصدر هنا."},
+    ]
+    carried = ["outlet", "doc_id"]  # doc_id clashes with a column: carried as input_doc_id
+    rows = annotate_batch(articles, pack, carried)
+    batch = annotate_tables(articles, pack, carried)
+    expected = rows_to_tables(rows, carried)
+    assert rows.attributions and rows.annotated == batch.annotated
+    for name, table in batch.tables.items():
+        assert table.equals(expected[name], check_metadata=True), name
+    assert batch.by_type == Counter(row["source_type"] for row in rows.attributions)
+    assert batch.by_grade == Counter(row["credibility_grade"] or "none" for row in rows.attributions)
+    assert list(batch.keys.items()) == list(Counter(
+        (row["source_key"], row["source_kind"]) for row in rows.attributions if row["source_key"]).items())
+    copied = pickle.loads(pickle.dumps(batch))  # as it crosses from a worker: Arrow streams
+    assert all(copied.tables[name].equals(table, check_metadata=True) for name, table in batch.tables.items())
 
 
 def test_corrupted_line_lands_in_errors_and_the_rest_is_annotated(tmp_path: Path) -> None:
