@@ -9,7 +9,9 @@ The work is split in two so that other runners can reuse it:
   inputs as a stream, sends chunks of articles to a pool of worker processes (each
   receives the compiled pack once, through the pool initializer) and writes the
   results as they come back, in input order, keeping only a bounded number of chunks
-  in flight so memory stays flat.
+  in flight so memory stays flat. Workers run :func:`annotate_tables`, the same work
+  as Arrow tables plus the run's counts, so that the one process every row passes
+  through only writes them.
 
 An article whose annotation raises becomes a ``ReadError`` with ``stage="annotate"``
 and the run goes on; the tables appear only if the whole run completes.
@@ -106,15 +108,6 @@ class BatchRows:
     annotated: int = 0
     stopped_rules: dict[str, int] = field(default_factory=dict)  # rule id → articles it was stopped on
 
-    def extend(self, other: BatchRows) -> None:
-        """Add another batch's rows and counts (a chunk rebuilt article by article)."""
-        self.attributions.extend(other.attributions)
-        self.documents.extend(other.documents)
-        self.errors.extend(other.errors)
-        self.annotated += other.annotated
-        for rule_id, count in other.stopped_rules.items():
-            self.stopped_rules[rule_id] = self.stopped_rules.get(rule_id, 0) + count
-
 
 def pack_version_of(pack: Any) -> str:
     """The version string written to every row: the pack's name, version and content hash."""
@@ -192,8 +185,8 @@ def rows_to_tables(rows: BatchRows, carried: Sequence[str] = ()) -> dict[str, pa
 class BatchTables:
     """A batch as Arrow tables, with the counts a run keeps: what a worker sends back.
 
-    Arrow crosses to the main process as a few buffers per column, where rows as dicts
-    were pickled and unpickled one value at a time, in the one process every row passes
+    Each table crosses to the main process as one Arrow stream, where rows as dicts were
+    pickled and unpickled one value at a time, in the one process every row passes
     through; the counts spare the main process reading the rows again.
     """
 
@@ -208,6 +201,10 @@ class BatchTables:
     def attributions(self) -> int:
         return int(self.tables["attributions"].num_rows)
 
+    @property
+    def errors(self) -> int:
+        return int(self.tables["errors"].num_rows)
+
     def __getstate__(self) -> dict[str, Any]:
         # each table as one Arrow stream: a quarter of the cost of pickling it column by column
         return {**self.__dict__, "tables": {name: _stream(table) for name, table in self.tables.items()}}
@@ -215,10 +212,6 @@ class BatchTables:
     def __setstate__(self, state: dict[str, Any]) -> None:
         tables = {name: pa.ipc.open_stream(data).read_all() for name, data in state["tables"].items()}
         self.__dict__.update(state, tables=tables)
-
-    @property
-    def errors(self) -> int:
-        return int(self.tables["errors"].num_rows)
 
 
 def _stream(table: pa.Table) -> pa.Buffer:
