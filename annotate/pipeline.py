@@ -463,7 +463,12 @@ class _Pool:
                                    initargs=self.initargs)
 
     def submit(self, articles: list[dict[str, Any]]) -> Future[BatchTables]:
-        return self.executor.submit(_work, articles)
+        try:
+            return self.executor.submit(_work, articles)
+        except BrokenProcessPool as exc:  # a worker died before this chunk was handed over
+            failed: Future[BatchTables] = Future()
+            failed.set_exception(exc)  # collect() redoes it in order, with the chunks before it
+            return failed
 
     def shutdown(self) -> None:
         self.executor.shutdown(wait=True, cancel_futures=True)

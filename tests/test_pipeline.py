@@ -426,6 +426,24 @@ def test_an_article_that_kills_its_worker_every_time_is_an_error_row_and_the_res
     assert summary.worker_deaths >= 2
 
 
+def test_a_chunk_handed_to_a_pool_that_just_broke_comes_back_as_a_failure_to_redo() -> None:
+    """A worker can die while the main process is still handing out chunks: the next
+    submit must not raise out of the run, but give a failed chunk that collect() redoes."""
+    from concurrent.futures.process import BrokenProcessPool
+
+    from annotate.pipeline import _Pool, _RunState
+    from annotate.run_keys import RunKeys
+
+    pool = _Pool(1, (FakePack(), [], killing_annotate), _RunState(carried=set(), progress=None, keys=RunKeys()))
+    try:
+        with pytest.raises(BrokenProcessPool):
+            pool.submit([{"doc_id": "k", "text": "KILL"}]).result()
+        later = pool.submit([{"doc_id": "a", "text": "قال أحد"}])
+        assert isinstance(later.exception(), BrokenProcessPool)
+    finally:
+        pool.shutdown()
+
+
 KILLED_RUN = """
 import sys, time
 from pathlib import Path
