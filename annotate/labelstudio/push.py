@@ -24,8 +24,8 @@ everything again only when the project's task count says tasks were deleted), an
 lacks the new version.
 
 Two pushes that create the same new project at once do not make two projects: after
-creating, the pusher looks again, and when two projects carry the title the older
-one is used by both and the newer, still empty, is deleted. A labeling config that
+creating, the pusher looks again, and when several projects carry the title the oldest
+is used by both and the newer ones, still empty, are deleted. A labeling config that
 differs from the one this toolkit last wrote (a lead customised it in the UI) is
 not overwritten unless asked (``config_policy="replace"``).
 """
@@ -87,6 +87,12 @@ def _claim_title(studio: Studio, title: str, created: int) -> int:
     Two pushes may both find no project and both create one. Each then lists the
     title again; all agree on the oldest (lowest id), and a pusher whose own project
     lost deletes it (it is still empty: nothing is imported before this check).
+
+    Label Studio can also leave a project behind that neither push was told of: when two
+    creates overlap, three projects may appear for two answers (seen on 1.23 with its
+    SQLite database, about one race in five). So every other project of the title that is
+    still empty is removed too, whoever made it: this push found none with the title
+    before creating its own, so any other was made in the same race.
     """
     ids = studio.project_ids(title)
     for wait in (0.2, 0.5, 1.0, 2.0):  # a listing that does not show our own project yet is stale: ask again
@@ -95,9 +101,25 @@ def _claim_title(studio: Studio, title: str, created: int) -> int:
         time.sleep(wait)
         ids = studio.project_ids(title)
     winner = min(ids) if ids else created
-    if winner != created:
-        studio.delete_project(created)
+    for other in ids:
+        if other != winner and (other == created or _is_empty(studio, other)):
+            _delete_if_there(studio, title, other)  # a racing push may be removing it too
     return winner
+
+
+def _is_empty(studio: Studio, project_id: int) -> bool:
+    try:
+        return studio.task_count(project_id) == 0
+    except LabelStudioError:  # gone already
+        return False
+
+
+def _delete_if_there(studio: Studio, title: str, project_id: int) -> None:
+    try:
+        studio.delete_project(project_id)
+    except LabelStudioError:
+        if project_id in studio.project_ids(title):
+            raise
 
 
 def ensure_project(studio: Studio, name_or_id: str, label_config: str, *, config_policy: str = "update",
