@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import functools
 import re
+from bisect import bisect_right
 from collections.abc import Iterator
 from dataclasses import dataclass
 from itertools import islice
@@ -444,14 +445,13 @@ def clause_subjects(text: str, lo: int, hi: int, pack: CompiledPack, seen: dict[
     seen = {} if seen is None else seen
     verbs = pack.memo("could_be_verb")  # word → whether it could be a verb
     tokens = _tokens(text, lo, hi)
-    for i in range(len(tokens) - 2, -1, -1):  # nearest first: the caller stops at the first it can use
-        if tokens[min(i + _SUBJECT_WORDS, len(tokens) - 1)][1] <= after:
+    last = len(tokens) - 1
+    for i in reversed(_clause_openings(text, tokens, pack)):  # nearest first: the caller stops at the first it can use
+        if i == last:
+            continue  # a verb with no word after it has no subject
+        if tokens[min(i + _SUBJECT_WORDS, last)][1] <= after:
             return
         s, e = tokens[i]
-        if i:  # a clause opens after punctuation or a complementiser
-            p_start, p_end = tokens[i - 1]
-            if not (_CLAUSE_BREAK.search(text, p_end, s) or _in_lexicon(pack, c.COMPLEMENTISERS, text[p_start:p_end])):
-                continue
         word = text[s:e]
         if not remembered(verbs, word, lambda: _could_be_verb(word, pack)):
             continue
@@ -459,6 +459,37 @@ def clause_subjects(text: str, lo: int, hi: int, pack: CompiledPack, seen: dict[
         found = seen[start] if start in seen else _subject_at(text, tokens, i + 1, hi, pack)
         seen[start] = found
         yield start, found
+
+
+def _clause_openings(text: str, tokens: list[tuple[int, int]], pack: CompiledPack) -> list[int]:
+    """The tokens a clause may open at, in order: the first, a token with a clause break
+    (punctuation, a new line) between it and the token before, and a token after a
+    complementiser. One pass over the breaks and one set lookup per token: testing each
+    pair of tokens in turn was the dearest part of the clause walk."""
+    if not tokens:
+        return []
+    opens = [False] * len(tokens)
+    opens[0] = True
+    starts = [start for start, _ in tokens]
+    for m in _CLAUSE_BREAK.finditer(text, tokens[0][0], tokens[-1][1]):
+        i = bisect_right(starts, m.start())  # the token after the break, if it lies between two tokens
+        if i < len(tokens) and m.start() >= tokens[i - 1][1]:
+            opens[i] = True
+    complementisers = _lexicon_words(pack, c.COMPLEMENTISERS)
+    for i, (start, end) in enumerate(tokens[:-1]):
+        if text[start:end] in complementisers:
+            opens[i + 1] = True
+    return [i for i, opening in enumerate(opens) if opening]
+
+
+def _lexicon_words(pack: CompiledPack, name: str) -> frozenset[str]:
+    """The words :func:`_in_lexicon` says are in lexicon ``name``, as one set (made once per pack)."""
+    def words() -> frozenset[str]:
+        lexicon = pack.lexicons.get(name)
+        forms = set(lexicon.forms) if lexicon is not None else set()
+        return frozenset(forms | {"ال" + form for form in forms if len(form) > 2})
+    found: frozenset[str] = remembered(pack.memo("lexicon_words"), name, words)
+    return found
 
 
 def titled_names(text: str, lo: int, hi: int, head: str, pack: CompiledPack) -> Iterator[SourceInfo]:
