@@ -165,6 +165,7 @@ def records_table(records: Sequence[BaseModel], model: type[BaseModel], carried:
     """Records of ``model`` as a table, read column by column: what :func:`rows_table` makes of
     their :func:`model_row` dicts (``metas``: each record's carried fields), without a dict per row."""
     schema = model_schema(model, carried)
+    metas = metas or [{}] * len(records)
     enums = _enum_fields(model)
     columns: dict[str, list[Any]] = {}
     for name in model.model_fields:
@@ -175,7 +176,7 @@ def records_table(records: Sequence[BaseModel], model: type[BaseModel], carried:
     try:
         return pa.Table.from_pydict(columns, schema=schema)
     except (pa.ArrowInvalid, pa.ArrowTypeError, UnicodeEncodeError):  # a lone surrogate: escaped, as rows are
-        return rows_table([model_row(r, carried, m) for r, m in zip(records, metas or [{}] * len(records))], schema)
+        return rows_table([model_row(r, carried, m) for r, m in zip(records, metas)], schema)
 
 
 @functools.lru_cache(maxsize=16)
