@@ -396,7 +396,6 @@ def run(
             for chunk in itertools.chain(head, chunks):
                 state.write(writer, chunk, _work(state.submit(writer, chunk)))
         else:
-            warm_arrow()
             _run_pool(itertools.chain(head, chunks), writer, state, count, (compiled, carried, annotator))
         # the run-wide source_key merge re-encodes the whole table: only when a key changes
         tables = writer.commit({"attributions": state.keys.apply} if state.keys.mapping() else None)
@@ -413,13 +412,6 @@ def run(
         dropped_fields=sorted(state.dropped), stopped_rules=dict(sorted(state.stopped.items())),
         worker_deaths=state.worker_deaths, stale_removed=stale,
     )
-
-
-def warm_arrow() -> None:
-    """Pay here, once, before the workers fork, what pyarrow pays the first time it converts
-    Python values in a process: it imports pandas when pandas is installed (~0.2 s of CPU,
-    apache/arrow#34994), which every worker would otherwise do again."""
-    pa.array([0])
 
 
 _Job = tuple[list[Article | ReadError], list[dict[str, Any]], "Future[BatchTables]"]
