@@ -15,6 +15,9 @@ Measured, in this order:
   through ``annotate.readers`` (validation, carried fields, duplicate ids);
 - ``annotate run`` end to end (read, annotate, write Parquet) with 1 worker and with
   ``--workers`` (default: every core);
+- the machine itself, just before the all-workers run: a fixed pure-Python loop in one
+  process and in as many as that run uses (``benchmarks/cores.py``), the ceiling of its
+  scaling in that minute;
 - the peer pipeline (``benchmarks/peer.py``: spaCy's blank Arabic tokenizer plus a
   ``PhraseMatcher`` over the pack's cue and source forms, writing its matches to
   Parquet) with 1 worker and with every core;
@@ -185,7 +188,8 @@ def _last_json(stdout: str) -> dict[str, Any]:
     for line in reversed(stdout.strip().splitlines()):
         if line.startswith("{"):
             try:
-                return json.loads(line)
+                found: dict[str, Any] = json.loads(line)
+                return found
             except json.JSONDecodeError:
                 break
     return {}
@@ -290,7 +294,8 @@ def profile_engine(corpus: Path, limit: int) -> dict[str, Any]:
     """cProfile of ``annotate_batch`` on the first ``limit`` articles, own time summed by module."""
     from annotate.pack import load_pack
     from annotate.pipeline import annotate_batch
-    from annotate.readers import Article, iter_articles
+    from annotate.readers import iter_articles
+    from annotate.rows import Article
 
     pack = load_pack()
     batch = []
@@ -342,6 +347,9 @@ def ratios(m: dict[str, Measured], pack: dict[str, Any], workers: int) -> dict[s
         # the speed-up N idle cores could give: all CPU spread over N, but never below the main process's own
         "annotate_all_over_1w_cpu_bound": m["annotate_1w"].cpu_s / max(m["annotate_all"].cpu_s / workers,
                                                                       m["annotate_all"].main_cpu_s),
+        # the same work N times in N processes against once in one: the ceiling of the line above on this
+        # machine in this minute (2 on two free cores; less where cores are shared or the host is busy)
+        "machine_all_over_1": workers * m["cores_1"].wall_s / m["cores_all"].wall_s,
         "pack_load_cached_s": pack["cached_s"],
         "pack_load_cached_cpu_s": pack.get("cached_cpu_s") or 0.0,
         "pack_load_cold_s": pack["cold_compile_s"],
@@ -365,7 +373,8 @@ def print_report(m: dict[str, Measured], pack: dict[str, Any], values: dict[str,
     print(f"\n{'measurement':<34} {'wall s':>8} {'articles/s':>11} {'chars/s':>11} {'CPU s':>8} "
           f"{'main CPU s':>10} {'peak tree MB':>13} {'max proc MB':>12}")
     for item in m.values():
-        print(f"{item.name:<34} {item.wall_s:>8.2f} {item.articles_per_s:>11,.1f} {item.characters_per_s:>11,.0f} "
+        rates = f"{item.articles_per_s:>11,.1f} {item.characters_per_s:>11,.0f}" if item.articles else f"{'':>11} {'':>11}"
+        print(f"{item.name:<34} {item.wall_s:>8.2f} {rates} "
               f"{item.cpu_s:>8.2f} {item.main_cpu_s:>10.2f} {item.peak_tree_rss_mb:>13,.1f} {item.max_rss_mb:>12,.1f}")
     print(f"\npack load: import {pack['import_s']:.3f} s, cold compile {pack['cold_compile_s']:.3f} s, "
           f"cached {pack['cached_s']:.3f} s (CPU: cold {pack.get('cold_compile_cpu_s')} s, "
@@ -430,8 +439,9 @@ def main() -> None:
 
         def step(m: dict[str, Measured], key: str, result: Measured) -> None:
             m[key] = result
-            print(f"  {result.name}: {result.wall_s:.1f} s, {result.articles_per_s:,.1f} articles/s, "
-                  f"CPU {result.cpu_s:.1f} s, peak tree {result.peak_tree_rss_mb:,.0f} MB", flush=True)
+            rate = f"{result.articles_per_s:,.1f} articles/s, " if result.articles else ""
+            print(f"  {result.name}: {result.wall_s:.1f} s, {rate}CPU {result.cpu_s:.1f} s, "
+                  f"peak tree {result.peak_tree_rss_mb:,.0f} MB", flush=True)
 
         for number in range(1, max(args.rounds, 1) + 1):
             print(f"round {number} of {max(args.rounds, 1)}", flush=True)
@@ -446,6 +456,10 @@ def main() -> None:
             if args.baseline is not None:
                 step(m, "baseline_1w", annotate_run(f"baseline ({args.baseline.name}), 1 worker", corpus, tmp / "b1",
                                                     1, articles, characters, args.baseline.resolve()))
+            # what the machine gives N busy processes right now, just before the N-worker run
+            step(m, "cores_1", measure("machine: 1 busy process", _python("benchmarks/cores.py", "--processes", "1")))
+            step(m, "cores_all", measure(f"machine: {args.workers} busy processes",
+                                         _python("benchmarks/cores.py", "--processes", str(args.workers))))
             step(m, "annotate_all", annotate_run(f"annotate run, {args.workers} workers", corpus, tmp / "aN",
                                                  args.workers, articles, characters))
             step(m, "peer_1w", measure("peer (spaCy), 1 worker", _python("benchmarks/peer.py", str(corpus), "--out",
