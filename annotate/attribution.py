@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 from annotate import contract
 from annotate.matching import Candidate, Offsets
 from annotate.normalise import WORD_CHAR
-from annotate.pack import CompiledPack
+from annotate.pack import CompiledPack, remembered
 from annotate.rules.inflect import Form
 from annotate.records import SourceKind
 from annotate.sources import SourceInfo, clause_subjects, describe, fallback, pronoun_agreement, titled_names
@@ -303,10 +303,12 @@ def _own_rule(kind_rule: str) -> str:
     return kind_rule.rpartition(":")[2]
 
 
-def _head_kinds(head: str, pack: CompiledPack) -> set[str]:
-    """The ``tags: {kind}`` of the head lexicons ``head`` is in: heads of one kind refer to each other."""
-    return {lexicon.tags["kind"] for lexicon in pack.lexicons.values()
-            if "kind" in lexicon.tags and lexicon.lookup(head) is not None}
+def _head_kinds(head: str, pack: CompiledPack) -> frozenset[str]:
+    """The ``tags: {kind}`` of the head lexicons ``head`` is in: heads of one kind refer to each other.
+    Told once per head and process (a lookup in every lexicon, for the same few heads)."""
+    return remembered(pack.memo("head_kinds"), head, lambda: frozenset(
+        lexicon.tags["kind"] for lexicon in pack.lexicons.values()
+        if "kind" in lexicon.tags and lexicon.lookup(head) is not None))
 
 
 def _resolve_back_reference(drafts: list[Draft], index: int, pack: CompiledPack) -> None:

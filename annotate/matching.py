@@ -17,7 +17,7 @@ import re
 from typing import Any
 
 from annotate.budget import Budget, RuleTimeout
-from annotate.pack import CompiledPack, CompiledRule
+from annotate.pack import CompiledPack, CompiledRule, keep
 from annotate.rules.compiler import LETTER
 
 Offsets = tuple[int, int]  # (start, end) in the normalised text
@@ -97,8 +97,9 @@ def find_candidates(text: str, sentences: list[Offsets], pack: CompiledPack,
         budget = Budget(pack.timeout, len(sentences))
     cues = cue_words(text, sentences, pack)
     out: list[Candidate] = []
-    # the rules a sentence needs, by the cue lexicons its words belong to: sentences share a few such sets
-    needed: dict[frozenset[str], list[CompiledRule]] = {}
+    # the rules a sentence needs, by the cue lexicons its words belong to: sentences, and articles,
+    # share a few hundred such sets, so the choice is made once per set and process
+    needed: dict[frozenset[str], list[CompiledRule]] = pack.memo("rules_for_cues")
     for index, (s_start, s_end) in enumerate(sentences):
         if budget.over():
             warnings.append(f"the document ran past its time budget ({pack.timeout * 1000:g} ms a sentence) at "
@@ -109,7 +110,8 @@ def find_candidates(text: str, sentences: list[Offsets], pack: CompiledPack,
         sentence = text[s_start:s_end] if here else None  # ^ and look-behinds see the sentence only
         rules = needed.get(hits)
         if rules is None:
-            rules = needed[hits] = [rule for rule in pack.rules if not rule.cue_lexicons or rule.cue_lexicons & hits]
+            rules = [rule for rule in pack.rules if not rule.cue_lexicons or rule.cue_lexicons & hits]
+            keep(needed, hits, rules)
         for rule in rules:
             if sentence is None:
                 sentence = text[s_start:s_end]
