@@ -53,7 +53,7 @@ def instructions(tree: Path, corpus: Path, count: int, step: int) -> int:
     """Instructions of one process that annotates ``count`` articles with ``tree``'s code."""
     command = ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null",
                sys.executable, "-c", _RUN, str(corpus), str(count), str(step)]
-    env = {**os.environ, "PYTHONPATH": str(tree)}
+    env = {**os.environ, "PYTHONPATH": str(tree), "PYTHONHASHSEED": "0"}  # set and dict orders, hence work, fixed
     done = subprocess.run(command, cwd=tree, env=env, capture_output=True, text=True)
     found = _COLLECTED.search(done.stderr)
     if done.returncode != 0 or found is None:
