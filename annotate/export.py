@@ -48,6 +48,9 @@ TABLES: dict[str, tuple[type[BaseModel], bool]] = {
     "documents": (DocumentProfile, True),
     "errors": (ReadError, False),
 }
+# the tables a commit may pass through a transform (the run-wide source_key merge): they are
+# spooled as Arrow until the commit, so the transform costs one Parquet encoding, not two
+SPOOLED = frozenset({"attributions"})
 
 TABLE_DESCRIPTIONS = {
     "attributions": "One row per attribution found: cue, source, claim, typing, credibility, rule.",
@@ -207,10 +210,15 @@ class TableWriter:
     The temporary file is created with ``O_EXCL | O_NOFOLLOW`` (a planted link cannot
     redirect it) and flushed to disk before it is renamed. ``run_id`` goes into the
     file's metadata so readers can tell which run a table belongs to.
+
+    A ``spooled`` writer keeps its row groups in a temporary Arrow file (LZ4, read back
+    one row group at a time, so memory stays flat) and writes the Parquet file in
+    :meth:`finish`, through the transform it is given there: changing a column of a
+    finished table then costs one Parquet encoding instead of a decoding and two.
     """
 
     def __init__(self, path: Path, schema: pa.Schema, rows_per_group: int = ROWS_PER_GROUP,
-                 run_id: str | None = None):
+                 run_id: str | None = None, spooled: bool = False):
         self.path = path
         self.schema = schema
         self.rows_per_group = rows_per_group
@@ -220,14 +228,23 @@ class TableWriter:
         self._staged_count = 0
         self._rows: list[Mapping[str, Any]] = []
         self._temp = path.with_name(outfolder.temp_name(path.name))
-        file_schema = schema if run_id is None else schema.with_metadata(
+        self._file_schema = schema if run_id is None else schema.with_metadata(
             {**(schema.metadata or {}), outfolder.RUN_ID_KEY: run_id.encode()})
+        self._spool = path.with_name(outfolder.temp_name(path.name)) if spooled else None
+        self._writer: pq.ParquetWriter | pa.ipc.RecordBatchFileWriter | None
+        if self._spool is not None:
+            self._sink: Any = self._create(self._spool)
+            self._writer = pa.ipc.new_file(self._sink, schema, options=pa.ipc.IpcWriteOptions(compression="lz4"))
+        else:
+            self._sink = self._create(self._temp)
+            self._writer = pq.ParquetWriter(self._sink, self._file_schema)
+
+    def _create(self, temp: Path) -> Any:
         try:
-            fd = os.open(self._temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o644)
-            self._sink: Any = os.fdopen(fd, "wb")
-            self._writer: pq.ParquetWriter | None = pq.ParquetWriter(self._sink, file_schema)
+            fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o644)
+            return os.fdopen(fd, "wb")
         except OSError as exc:
-            raise ExportError(f"{path}: cannot write ({exc}); check the output folder is writable") from exc
+            raise ExportError(f"{self.path}: cannot write ({exc}); check the output folder is writable") from exc
 
     def write(self, rows: Iterable[Mapping[str, Any]]) -> None:
         """Add rows (dicts); they are turned into Arrow a row group at a time."""
@@ -269,25 +286,53 @@ class TableWriter:
     def _write_batch(self, table: pa.Table) -> None:
         assert self._writer is not None, "write after commit or abort"
         try:
-            self._writer.write_table(table, row_group_size=self.rows_per_group)
+            if isinstance(self._writer, pq.ParquetWriter):
+                self._writer.write_table(table, row_group_size=self.rows_per_group)
+            else:  # one spooled batch becomes one write of the Parquet file, cut into the same row groups
+                batches = table.combine_chunks().to_batches()
+                self._writer.write_batch(batches[0] if batches else pa.RecordBatch.from_pylist([], schema=self.schema))
         except OSError as exc:
             raise ExportError(f"{self.path}: writing failed ({exc}); is the disk full?") from exc
         self.rows_written += table.num_rows
 
-    def finish(self) -> Path:
-        """Close the temporary file and flush it to disk; :meth:`replace` then moves it into place."""
+    def finish(self, transform: Callable[[pa.Table], pa.Table] | None = None) -> Path:
+        """Close the temporary file and flush it to disk; :meth:`replace` then moves it into place.
+
+        ``transform`` (spooled writers only) is applied to each row group on its way into
+        the Parquet file: the run-wide ``source_key`` merge."""
         self._flush()
         assert self._writer is not None, "finish after finish or abort"
+        if transform is not None and self._spool is None:
+            raise ValueError(f"{self.path.name}: only a spooled table can be transformed when it is finished")
         try:
-            self._writer.close()
-            self._writer = None
-            self._sink.flush()
-            os.fsync(self._sink.fileno())
-            self._sink.close()
+            self._close_sink()
+            if self._spool is not None:
+                self._from_spool(transform or (lambda table: table))
         except OSError as exc:
             self.abort()
             raise ExportError(f"{self.path}: could not be completed ({exc}); is the disk full?") from exc
         return self._temp
+
+    def _close_sink(self) -> None:
+        assert self._writer is not None
+        self._writer.close()
+        self._writer = None
+        self._sink.flush()
+        os.fsync(self._sink.fileno())
+        self._sink.close()
+
+    def _from_spool(self, transform: Callable[[pa.Table], pa.Table]) -> None:
+        """The spooled row groups, transformed, into the Parquet file; then the spool is removed."""
+        assert self._spool is not None
+        self._sink = self._create(self._temp)
+        with pa.OSFile(str(self._spool), "r") as source:  # read, not mapped: one row group in memory at a time
+            spool = pa.ipc.open_file(source)
+            self._writer = pq.ParquetWriter(self._sink, self._file_schema)
+            for index in range(spool.num_record_batches):
+                table = pa.Table.from_batches([spool.get_batch(index)])
+                self._writer.write_table(transform(table).cast(self.schema), row_group_size=self.rows_per_group)
+        self._close_sink()
+        self._spool.unlink()
 
     def replace(self) -> Path:
         try:
@@ -302,25 +347,6 @@ class TableWriter:
         self.finish()
         return self.replace()
 
-    def rewrite(self, transform: Callable[[pa.Table], pa.Table]) -> None:
-        """After :meth:`finish`: pass every row group through ``transform`` (the run-wide
-        ``source_key`` merge), one row group in memory at a time, before :meth:`replace`."""
-        rewritten = self._temp.with_name(self._temp.name + ".2")
-        try:
-            source = pq.ParquetFile(self._temp)
-            schema = source.schema_arrow  # with the file's own metadata (run id …)
-            with pq.ParquetWriter(rewritten, schema) as writer:
-                for group in range(source.num_row_groups):
-                    writer.write_table(transform(source.read_row_group(group)).cast(schema))
-            with rewritten.open("rb") as handle:
-                os.fsync(handle.fileno())
-            os.replace(rewritten, self._temp)
-        except OSError as exc:
-            self.abort()
-            raise ExportError(f"{self.path}: could not be rewritten ({exc}); is the disk full?") from exc
-        finally:
-            rewritten.unlink(missing_ok=True)
-
     def abort(self) -> None:
         """Drop everything written so far; the final path is left untouched."""
         if self._writer is not None:
@@ -333,6 +359,8 @@ class TableWriter:
             self._sink.close()
         self._staged, self._staged_count, self._rows = [], 0, []
         self._temp.unlink(missing_ok=True)
+        if self._spool is not None:
+            self._spool.unlink(missing_ok=True)
 
 
 class RunWriter:
@@ -361,7 +389,8 @@ class RunWriter:
             self.stale_removed = self._remove_stale()
             for name, (model, carries) in TABLES.items():
                 schema = model_schema(model, self.carried if carries else ())
-                self.tables[name] = TableWriter(self.out_dir / f"{name}.parquet", schema, rows_per_group, self.run_id)
+                self.tables[name] = TableWriter(self.out_dir / f"{name}.parquet", schema, rows_per_group, self.run_id,
+                                                spooled=name in SPOOLED)
         except BaseException:
             self.abort()
             raise
@@ -388,9 +417,7 @@ class RunWriter:
         """Finish every table, then swap the set in and write ``manifest.json`` (see :mod:`annotate.outfolder`)."""
         try:
             for name, writer in self.tables.items():
-                writer.finish()
-                if transforms and name in transforms:
-                    writer.rewrite(transforms[name])
+                writer.finish((transforms or {}).get(name))
             outfolder.remove_manifest(self.out_dir)
             paths = {name: writer.replace() for name, writer in self.tables.items()}
             outfolder.fsync_folder(self.out_dir)

@@ -55,6 +55,38 @@ def test_run_writer_streams_row_groups_and_carries_fields(tmp_path: Path) -> Non
         "attributions.parquet", "documents.parquet", "errors.parquet", "manifest.json"]
 
 
+def test_a_spooled_table_is_transformed_row_group_by_row_group_on_commit(tmp_path: Path) -> None:
+    """The run-wide source_key merge: attributions wait in an Arrow spool, then go through the
+    transform into Parquet once, in the row groups they would have had, and the spool is gone."""
+    att = attribution(TEXT, 0, "وقال", "الوزير", "role")
+    seen: list[int] = []
+
+    def upper_kind(table: pa.Table) -> pa.Table:
+        seen.append(table.num_rows)
+        index = table.schema.get_field_index("source_kind")
+        kinds = pa.array([kind.upper() for kind in table.column(index).to_pylist()], pa.string())
+        return table.set_column(index, table.schema.field(index), kinds)
+
+    with RunWriter(tmp_path, rows_per_group=2) as writer:
+        for i in range(5):
+            writer.write_rows("attributions", [model_row(att.model_copy(update={"attribution_id": i}))])
+        assert len([p for p in tmp_path.iterdir() if p.name.startswith(".attributions.parquet.")]) == 1  # the spool
+        paths = writer.commit({"attributions": upper_kind})
+    assert seen == [2, 2, 1]
+    assert pq.ParquetFile(paths["attributions"]).num_row_groups == 3
+    assert pq.read_table(paths["attributions"]).column("source_kind").to_pylist() == ["ROLE"] * 5
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "attributions.parquet", "documents.parquet", "errors.parquet", "manifest.json"]
+
+
+def test_only_a_spooled_table_takes_a_transform_and_an_abort_removes_the_spool(tmp_path: Path) -> None:
+    with RunWriter(tmp_path) as writer:
+        writer.write_rows("attributions", [model_row(attribution(TEXT, 0, "وقال", "الوزير", "role"))])
+        with pytest.raises(ValueError, match="only a spooled table"):
+            writer.commit({"errors": lambda table: table})
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_failing_run_leaves_no_file_and_keeps_older_tables(tmp_path: Path) -> None:
     old = tmp_path / "errors.parquet"
     pq.write_table(pa.table({"old": [1]}), old)
