@@ -397,7 +397,7 @@ def run(
                 state.write(writer, chunk, _work(state.submit(writer, chunk)))
         else:
             _run_pool(itertools.chain(head, chunks), writer, state, count, (compiled, carried, annotator))
-        # the run-wide source_key merge re-encodes the whole table: only when a key changes
+        # the run-wide source_key merge, applied as the spooled attributions go into Parquet
         tables = writer.commit({"attributions": state.keys.apply} if state.keys.mapping() else None)
         stale = writer.stale_removed
 
