@@ -16,8 +16,8 @@ that only says ``ترامب`` keeps ``ترامب``. Across the run, three things
 How it keeps ``annotate run`` streaming: :meth:`RunKeys.observe` only counts keys as
 the rows go by (memory grows with the number of distinct names, not of rows); at the
 end, :meth:`RunKeys.apply` is run over the attributions one row group at a time, as
-they go from the run's Arrow spool into ``attributions.parquet``. ``annotate report --aliases`` runs the same
-mapping over a finished table.
+they go from the run's Arrow spool into ``attributions.parquet``. ``annotate report
+--aliases`` runs the same mapping over a finished table.
 """
 
 from __future__ import annotations

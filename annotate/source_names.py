@@ -24,12 +24,12 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 from annotate.normalise import WHITE_SPACE, WORD_CHAR, normalise_term
 from annotate.pack import CompiledPack, remembered
 from annotate.records import Attribution
-from annotate.rules.compiler import LETTER, CompiledLexicon
+from annotate.rules.compiler import LETTER
 
 # Honorifics that may precede a name but head no role of their own (role_heads and
 # person_titles hold the rest); written normalised, as text is compared.
@@ -127,7 +127,7 @@ def base_key(attribution: Attribution, pack: CompiledPack | None) -> str | None:
 def _is_kind_head(word: str, pack: CompiledPack | None) -> bool:
     """Whether ``word`` starts a source of a known kind (a lexicon tagged with one)."""
     folded = normalise_term(word)
-    return pack is not None and bool(folded) and folded in _forms(pack, "kind_forms", _tagged_with_kind)
+    return pack is not None and bool(folded) and folded in _kind_head_forms(pack)
 
 
 def _kind(attribution: Attribution) -> str:
@@ -147,22 +147,20 @@ def _is_bare_reference(attribution: Attribution, pack: CompiledPack | None) -> b
     word = normalise_term(display_name(words[0]))
     if not word.startswith("ال"):
         return False
-    heads = _forms(pack, "head_forms", _common_heads)
+    heads = _common_head_forms(pack)
     return word in heads or word[2:] in heads
 
 
-def _tagged_with_kind(name: str, lexicon: CompiledLexicon) -> bool:
-    return "kind" in lexicon.tags
+def _kind_head_forms(pack: CompiledPack) -> frozenset[str]:
+    """Every form of the lexicons tagged with a kind, as one set (made once per pack and process)."""
+    return remembered(pack.memo("lexicon_forms"), "kind", lambda: frozenset(
+        form for lexicon in pack.lexicons.values() if "kind" in lexicon.tags for form in lexicon.forms))
 
 
-def _common_heads(name: str, lexicon: CompiledLexicon) -> bool:
-    return name.endswith("_heads")
-
-
-def _forms(pack: CompiledPack, memo: str, chosen: Callable[[str, CompiledLexicon], bool]) -> frozenset[str]:
-    """Every form of the pack's ``chosen`` lexicons, as one set made once per pack and process."""
-    return remembered(pack.memo("lexicon_forms"), memo, lambda: frozenset(
-        form for name, lexicon in pack.lexicons.items() if chosen(name, lexicon) for form in lexicon.forms))
+def _common_head_forms(pack: CompiledPack) -> frozenset[str]:
+    """Every form of the ``*_heads`` lexicons, as one set (made once per pack and process)."""
+    return remembered(pack.memo("lexicon_forms"), "heads", lambda: frozenset(
+        form for name, lexicon in pack.lexicons.items() if name.endswith("_heads") for form in lexicon.forms))
 
 
 def source_keys(attributions: Sequence[Attribution], pack: CompiledPack | None) -> list[str | None]:
