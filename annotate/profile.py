@@ -18,6 +18,8 @@ from annotate.records import Attribution, DocumentProfile, DocumentResult, Sourc
 _DIACRITICS = re.compile("[\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed\u0640]")
 _FOLD = str.maketrans({"أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ى": "ي", "ة": "ه"})
 _NOT_WORD = re.compile(r"[^\w]+")
+# the documents column each source kind is counted in
+_KIND_COLUMNS = {kind: f"kind_{kind.value}" for kind in SourceKind}
 
 
 @functools.lru_cache(maxsize=1 << 16)  # the same sources come back article after article
@@ -125,5 +127,3 @@ def profile_document(result: DocumentResult, pack_version: str) -> DocumentProfi
         **counts,
     )
 
-
-_KIND_COLUMNS = {kind: f"kind_{kind.value}" for kind in SourceKind}

@@ -373,7 +373,8 @@ def print_report(m: dict[str, Measured], pack: dict[str, Any], values: dict[str,
     print(f"\n{'measurement':<34} {'wall s':>8} {'articles/s':>11} {'chars/s':>11} {'CPU s':>8} "
           f"{'main CPU s':>10} {'peak tree MB':>13} {'max proc MB':>12}")
     for item in m.values():
-        rates = f"{item.articles_per_s:>11,.1f} {item.characters_per_s:>11,.0f}" if item.articles else f"{'':>11} {'':>11}"
+        rates = (f"{item.articles_per_s:>11,.1f} {item.characters_per_s:>11,.0f}" if item.articles
+                 else " " * 23)  # the machine lines read no articles
         print(f"{item.name:<34} {item.wall_s:>8.2f} {rates} "
               f"{item.cpu_s:>8.2f} {item.main_cpu_s:>10.2f} {item.peak_tree_rss_mb:>13,.1f} {item.max_rss_mb:>12,.1f}")
     print(f"\npack load: import {pack['import_s']:.3f} s, cold compile {pack['cold_compile_s']:.3f} s, "
