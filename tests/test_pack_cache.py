@@ -9,6 +9,8 @@ import os
 import pickle
 import re
 import stat
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -188,3 +190,14 @@ def test_a_pattern_reference_outside_the_table_is_refused(tiny_pack: Path, cache
     _, (payload, blob) = load_pack(tiny_pack).__reduce__()
     with pytest.raises(pickle.UnpicklingError, match="not in the table"):
         _unpickle_pack({**payload, "patterns": payload["patterns"][:1]}, blob)
+
+
+def test_the_pack_compiles_the_same_pattern_texts_in_every_process() -> None:
+    """The cache keeps programs by the text of their pattern: a text built in set order would
+    change with the hash seed, miss the cache in every new process and be compiled again."""
+    script = "from annotate.pack import load_pack; print(sorted(load_pack(cache=False).programs or {}))"
+    runs = [subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True,
+                             env={**os.environ, "PYTHONHASHSEED": seed}) for seed in ("1", "2")]
+    printed = [run.communicate()[0] for run in runs]
+    assert all(run.returncode == 0 for run in runs)
+    assert printed[0] == printed[1] and len(printed[0]) > 1000

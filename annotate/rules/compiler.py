@@ -32,7 +32,10 @@ SLOTS = ("cue", "source", "claim")
 _REFERENCE = re.compile(
     r"\{(?:(?P<slot>[a-z]+):)?(?P<ref>@?[a-z][a-z0-9_]*)\}|@(?P<plus>\+)?(?P<lex>[a-z][a-z0-9_]*)")
 _MALFORMED = re.compile(r"\{[a-z]+:")
-_CLITIC_ENDINGS = ("ل", "ب", "ك")  # an entry ending in a detached proclitic: وفقا ل|وكالة
+_CLITIC_ENDINGS = tuple(" " + c for c in ("ل", "ب", "ك"))  # an entry ending in a detached proclitic: وفقا ل|وكالة
+# a group whose alternatives are all lexicons, (?:@a|@b|@+c), and which must match (no quantifier
+# follows): it gets a guard (Expander._guard)
+_LEXICON_GROUP = re.compile(r"\(\?:(@\+?[a-z][a-z0-9_]*(?:\|@\+?[a-z][a-z0-9_]*)+)\)(?![?*+{])")
 LETTER = r"[^\W\d_]"  # \p{L} in re: a word character that is not a digit or the underscore
 
 
@@ -78,8 +81,14 @@ class Expander:
         out: list[str] = []
         pos = 0
         text = _spaces_to_whitespace(normalise_pattern(template))
+        guards = {m.start(): self._guard(m.group(1)) for m in _LEXICON_GROUP.finditer(text)
+                  if not _escaped(text, m.start())}
         for m in _REFERENCE.finditer(text):
-            out.append(text[pos:m.start()])
+            literal = text[pos:m.start()]
+            guard = guards.get(m.start() - 3)
+            if guard:  # the reference opens a group of lexicons (its "(?:" ends the literal): the guard goes first
+                literal = literal[:-3] + guard + "(?:"
+            out.append(literal)
             pos = m.end()
             slot, ref = m.group("slot"), m.group("ref") or "@" + m.group("lex")
             glued = m.group("lex") is not None and (m.group("plus") is not None or
@@ -103,6 +112,33 @@ class Expander:
                                             f"'{m.group()}…' is not a slot: write {{slot:macro}} or {{slot:@lexicon}} "
                                             "and put the pattern in a macro"))
         return "".join(out), slots, cue_lexicons
+
+    def _guard(self, group: str) -> str:
+        """A look-ahead for a group of lexicons (``(?:@a|@b|@+c)``): the forms of them all in one
+        trie, after any of their prefixes.
+
+        ``re`` tries the group's lexicons one after the other, each with its prefixes, and
+        most places they are tried hold none of them (a clause start, for ``svo_head``'s ten);
+        one trie rejects such a place in a character or two. The look-ahead holds wherever
+        some lexicon of the group matches (and in a few more places: a prefix of one lexicon
+        before a form of another); the group itself still decides, in its own order, what
+        matches, so what the pattern finds is unchanged.
+        """
+        bare: list[CompiledLexicon] = []
+        glued: list[CompiledLexicon] = []
+        for ref in group.split("|"):
+            lexicon = self.lexicons.get(ref.lstrip("@+"))
+            if lexicon is None:
+                return ""  # an unknown lexicon is reported where the group names it
+            (glued if ref.startswith("@+") else bare).append(lexicon)
+        parts = []
+        if bare:
+            prefixes = sorted({p for lexicon in bare for p in lexicon.prefixes}, key=lambda p: (-len(p), p))
+            prefix = "(?:" + "|".join(re.escape(p) for p in prefixes) + ")?" if prefixes else ""
+            parts.append(rf"(?<!\p{{L}}){prefix}{_words_body(f for lexicon in bare for f in lexicon.forms)}")
+        if glued:
+            parts.append(_words_body(f for lexicon in glued for f in lexicon.forms))
+        return "(?=" + "|".join(parts) + ")"
 
     def _reference(self, ref: str, where: Located, owner: str | None, problems: list[RuleProblem],
                    stack: tuple[str, ...], glued: bool = False) -> tuple[str, set[str]]:
@@ -179,6 +215,14 @@ def _unknown(what: str, name: str, known: Iterable[str], where: Located, owner: 
     return RuleProblem(where.file, where.line, owner, f"unknown {what} '{name}'{hint}")
 
 
+def _escaped(pattern: str, pos: int) -> bool:
+    """Whether the character at ``pos`` is escaped (an odd run of backslashes before it)."""
+    run = pos
+    while run > 0 and pattern[run - 1] == "\\":
+        run -= 1
+    return (pos - run) % 2 == 1
+
+
 def _spaces_to_whitespace(pattern: str) -> str:
     """A run of spaces outside a character class becomes ``\\s+``."""
     out: list[str] = []
@@ -226,22 +270,29 @@ def compile_lexicon(name: str, source: PackSource, problems: list[RuleProblem],
     prefixes = tuple(lexicon.prefixes if lexicon.prefixes is not None
                      else (["و", "ف"] if lexicon.form in ("verb", "participle") else []))
     texts = tuple(dict.fromkeys(f.text for f in forms))
-    glued_forms = tuple(t for t in texts if t.endswith(tuple(" " + c for c in _CLITIC_ENDINGS)))
-    closed = tuple(t for t in texts if t not in glued_forms)
-    parts = []
-    if closed:
-        parts.append(rf"{trie_pattern(closed)}(?!\p{{L}})")
-    if glued_forms:
-        parts.append(trie_pattern(glued_forms))
     longest_first = sorted(prefixes, key=len, reverse=True)
     prefix = "(?:" + "|".join(re.escape(p) for p in longest_first) + ")?" if prefixes else ""
-    body = "(?:" + "|".join(parts) + ")"
+    body = _words_body(texts)
     pattern = rf"(?<!\p{{L}}){prefix}{body}"
     return CompiledLexicon(
         name=name, forms={f.text: f for f in forms}, prefixes=prefixes, pattern=pattern, tags=dict(lexicon.tags),
         glued=body, matcher=compile_re(to_std_re(pattern + r"(?!\p{L})") or "(?!)"),
         first_words=_first_words(texts),
     )
+
+
+def _words_body(texts: Iterable[str]) -> str:
+    """Forms as whole words: a trie closed by a word boundary, and one for the forms ending in a
+    detached clitic (وفقا ل), which take the next word glued on."""
+    texts = tuple(texts)
+    glued = tuple(t for t in texts if t.endswith(_CLITIC_ENDINGS))
+    closed = tuple(t for t in texts if not t.endswith(_CLITIC_ENDINGS))
+    parts = []
+    if closed:
+        parts.append(rf"{trie_pattern(closed)}(?!\p{{L}})")
+    if glued:
+        parts.append(trie_pattern(glued))
+    return "(?:" + "|".join(parts) + ")"
 
 
 _LETTERS = re.compile(LETTER + "+")
