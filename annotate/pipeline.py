@@ -285,6 +285,10 @@ def _init_worker(pack_source: Any, carried: list[str], annotator: Annotator | No
     # The compiled pack is a large, long-lived object graph: moved out of the collector's
     # reach, it is no longer re-scanned every few thousand allocations (~14% of a run).
     gc.freeze()
+    # What an article leaves behind is records, freed or handed on whole, and few cycles:
+    # collecting the young generation every 10,000 allocations instead of 700 takes the
+    # collector from ~1.5% of a run to ~0.3%.
+    gc.set_threshold(10_000, *gc.get_threshold()[1:])
 
 
 PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
