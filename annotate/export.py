@@ -176,9 +176,9 @@ def records_table(records: Sequence[BaseModel], model: type[BaseModel], carried:
     # of a Python loop per field, for every record of a run (a model has several fields, so
     # attrgetter gives tuples)
     rows = list(map(operator.attrgetter(*names), records))
-    columns: dict[str, Sequence[Any]] = dict.fromkeys(names, ())
+    columns: dict[str, list[Any]] = {name: [] for name in names}
     for name, values in zip(names, zip(*rows)):
-        columns[name] = [v if v is None else v.value for v in values] if name in enums else values
+        columns[name] = [v if v is None else v.value for v in values] if name in enums else list(values)
     for name, column in zip(carried, carried_columns(model, carried)):
         columns[column] = [meta.get(name) for meta in metas]
     try:
