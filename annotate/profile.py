@@ -126,4 +126,3 @@ def profile_document(result: DocumentResult, pack_version: str) -> DocumentProfi
         pack_version=pack_version,
         **counts,
     )
-

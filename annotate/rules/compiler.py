@@ -81,8 +81,8 @@ class Expander:
         out: list[str] = []
         pos = 0
         text = _spaces_to_whitespace(normalise_pattern(template))
-        guards = {m.start(): self._guard(m.group(1)) for m in _LEXICON_GROUP.finditer(text)
-                  if not _escaped(text, m.start())}
+        guards = {start: self._guard(m.group(1)) for start in _group_starts(text)
+                  if (m := _LEXICON_GROUP.match(text, start))}
         for m in _REFERENCE.finditer(text):
             literal = text[pos:m.start()]
             guard = guards.get(m.start() - 3)
@@ -213,14 +213,6 @@ def _unknown(what: str, name: str, known: Iterable[str], where: Located, owner: 
             else f"; no {what}s are defined" if not names
             else f"; known: {', '.join(names)}" if len(names) <= 8 else f"; none of the {len(names)} known is close")
     return RuleProblem(where.file, where.line, owner, f"unknown {what} '{name}'{hint}")
-
-
-def _escaped(pattern: str, pos: int) -> bool:
-    """Whether the character at ``pos`` is escaped (an odd run of backslashes before it)."""
-    run = pos
-    while run > 0 and pattern[run - 1] == "\\":
-        run -= 1
-    return (pos - run) % 2 == 1
 
 
 def _spaces_to_whitespace(pattern: str) -> str:
@@ -389,6 +381,19 @@ def to_std_re(pattern: str) -> str | None:
     if refused:
         return None
     return split_lookbehinds("".join(out))
+
+
+def _group_starts(pattern: str) -> list[int]:
+    """Where ``pattern``'s groups open: its ``(`` outside escapes and character classes."""
+    starts: list[int] = []
+
+    def note(i: int, ch: str, depth: int) -> bool:
+        if ch == "(":
+            starts.append(i)
+        return False  # walk on to the end
+
+    _scan(pattern, 0, note)
+    return starts
 
 
 def _scan(pattern: str, start: int, on_char: Callable[[int, str, int], bool]) -> int:
