@@ -8,11 +8,13 @@ touching a file again.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import functools
+import gc
 import hashlib
 import re
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
@@ -247,6 +249,29 @@ def load_pack(path: str | Path | None = None, cache: bool = True) -> CompiledPac
     root = Path(path) if path is not None else DEFAULT_PACK
     if not root.exists():
         raise RulePackError([RuleProblem(str(root), None, None, "no such rule pack folder or file")])
+    with _collector_paused():
+        return _load(root, cache)
+
+
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Build the pack with Python's cycle collector off.
+
+    A load allocates a few hundred thousand objects that all live as long as the pack;
+    the collector, triggered by the allocations, re-scanned them twice per load (~0.1 s
+    of a 0.35 s load) and found nothing to free. What cycles a load leaves are collected
+    at the next collection after it.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _load(root: Path, cache: bool) -> CompiledPack:
     source, problems = read_pack(root)
     if source.unreadable:  # what those files define is unknown: the rest would only report false errors
         raise RulePackError(problems)

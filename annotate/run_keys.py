@@ -51,11 +51,15 @@ class RunKeys:
         """Count the keys of some attribution rows (dicts with ``source_key`` and ``source_kind``)."""
         self.observe_counts(key_counts((row.get("source_key"), row.get("source_kind")) for row in rows))
 
-    def observe_counts(self, counts: Mapping[tuple[str, str], int]) -> None:
-        """Count keys already counted elsewhere: (source_key, source_kind) → attributions, in row order."""
+    def observe_counts(self, counts: Mapping[tuple[str, str], int], folded: Mapping[str, str] | None = None) -> None:
+        """Count keys already counted elsewhere: (source_key, source_kind) → attributions, in row order.
+
+        ``folded`` holds keys already folded by whoever counted them (a run's workers), which
+        spares the one main process that work."""
+        known = folded or {}
         for (key, kind), count in counts.items():
             if key not in self.folded:
-                self.folded[key] = fold(key)
+                self.folded[key] = known.get(key) or fold(key)
             self.counts[key] += count
             self.kinds[key][kind] += count
         self._mapping = None
@@ -107,13 +111,22 @@ def build_mapping(counts: Mapping[str, int], kinds: Mapping[str, Counter[str]], 
     folded = {key: known.get(key) or fold(key) for key in counts}
     spelling = _spellings(counts, folded)
     merged: Counter[str] = Counter()
-    merged_kinds: dict[str, Counter[str]] = defaultdict(Counter)
+    merged_kinds: dict[str, Counter[str]] = {}
+    copied: set[str] = set()  # targets whose counter is their own, not a key's from ``kinds``
     for key, count in counts.items():
         target = spelling[key]
         merged[target] += count
         seen = kinds.get(key)
-        if seen:
-            merged_kinds[target].update(seen)
+        if not seen:
+            continue
+        have = merged_kinds.get(target)
+        if have is None:  # most keys are spelt one way only: their counter serves as it is
+            merged_kinds[target] = seen
+            continue
+        if target not in copied:
+            have = merged_kinds[target] = Counter(have)
+            copied.add(target)
+        have.update(seen)
     # a key's most common kind, the first one seen among equals (as Counter.most_common)
     persons = {k for k, c in merged_kinds.items() if c and max(c, key=c.__getitem__) == "person"}
     surname = _surnames(persons, merged, folded)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from pathlib import Path
 
 import pytest
@@ -101,3 +102,24 @@ rules:
     counterexamples: [لا]
 """)
     assert len(problems) == 1 and "rules.yaml:4 [bad.regex]: pattern does not compile" in problems[0]
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_a_load_that_fails_leaves_the_cycle_collector_as_it_found_it(tmp_path: Path, enabled: bool) -> None:
+    # the collector is paused while a pack is built; a broken pack must not leave it off (or on)
+    was = gc.isenabled()
+    _set_collector(enabled)
+    try:
+        _problems(tmp_path, "rules:\n  - id: broken\n    pattern: '{cue:@nowhere}'\n")
+        assert gc.isenabled() is enabled
+        load_pack(_pack(tmp_path, ""), cache=False)
+        assert gc.isenabled() is enabled
+    finally:
+        _set_collector(was)
+
+
+def _set_collector(enabled: bool) -> None:
+    if enabled:
+        gc.enable()
+    else:
+        gc.disable()

@@ -14,6 +14,7 @@ from annotate.aliases import Aliases, load_aliases
 from annotate.errors import InputError
 from annotate.pack import CompiledPack
 from annotate.run_keys import RunKeys
+from annotate.source_names import fold
 
 
 def counted(pairs: dict[tuple[str, str], int], aliases: Aliases | None = None) -> RunKeys:
@@ -77,6 +78,26 @@ def test_apply_maps_each_row_as_a_lookup_would_across_chunks_and_empty_keys() ->
     assert keys.apply(table).schema == table.schema
     empty = pa.table({"source_key": pa.chunked_array([], type=pa.string())})
     assert keys.apply(empty).num_rows == 0
+
+
+def test_keys_folded_by_the_workers_give_the_mapping_the_main_process_would(pack: CompiledPack) -> None:
+    articles = [{"doc_id": "a1", "text": "قال إيمانويل ماكرون إن الوضع صعب. وقال إيمانويل ماكرون إن الحل قريب."},
+                {"doc_id": "a2", "text": "وقال ايمانويل ماكرون إن المحادثات انتهت."}]
+    batch = pipeline.annotate_tables(articles, pack)
+    assert batch.folded == {key: fold(key) for key, _ in batch.keys}
+    from_workers, from_scratch = RunKeys(), RunKeys()
+    from_workers.observe_counts(batch.keys, batch.folded)
+    from_scratch.observe_counts(batch.keys)
+    assert from_workers.folded == from_scratch.folded
+    assert from_workers.mapping() == from_scratch.mapping() == {"ايمانويل ماكرون": "إيمانويل ماكرون"}
+
+
+def test_merging_spellings_leaves_the_counted_kinds_as_they_were() -> None:
+    keys = counted({("ايمانويل ماكرون", "person"): 2, ("إيمانويل ماكرون", "person"): 5,
+                    ("إيمانويل ماكرون", "role"): 1})
+    before = {key: dict(kinds) for key, kinds in keys.kinds.items()}
+    assert keys.canonical("ايمانويل ماكرون") == "إيمانويل ماكرون"
+    assert {key: dict(kinds) for key, kinds in keys.kinds.items()} == before
 
 
 def test_the_alias_file_is_yaml_with_one_name_per_variant(tmp_path: Path) -> None:
