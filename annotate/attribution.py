@@ -193,9 +193,7 @@ def _subject(text: str, sentences: list[Offsets], drafts: list[Draft], index: in
     taken = [d.claim for d in drafts[:index] if d.claim is not None]
     taken += [(d.cand.cue[0], d.source.end) for d in drafts[:index] if d.source is not None]
     taken += [m.span() for m in _QUOTED.finditer(text, lo, draft.cand.cue[0])]  # someone's words
-    for start, info in clause_subjects(text, lo, draft.cand.cue[0], pack, seen, after):
-        if any(s <= start < e for s, e in taken):
-            continue
+    for start, info in clause_subjects(text, lo, draft.cand.cue[0], pack, seen, after, taken):
         if info is not None and (not gender or not info.gender or info.gender == gender):
             return info if info.start > after else None
     return None

@@ -15,7 +15,7 @@ from __future__ import annotations
 import functools
 import re
 from bisect import bisect_right
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from itertools import islice
 
@@ -427,7 +427,7 @@ _SUBJECT_WORDS = 8  # the longest subject noun phrase read after a verb
 
 
 def clause_subjects(text: str, lo: int, hi: int, pack: CompiledPack, seen: dict[int, SourceInfo | None] | None = None,
-                    after: int = -1) -> Iterator[tuple[int, SourceInfo | None]]:
+                    after: int = -1, taken: Sequence[tuple[int, int]] = ()) -> Iterator[tuple[int, SourceInfo | None]]:
     """Subjects of the verb-initial clauses of text[lo:hi], nearest first, as (offset, subject);
     the subject is None when the phrase after the verb has no known head.
 
@@ -439,8 +439,11 @@ def clause_subjects(text: str, lo: int, hi: int, pack: CompiledPack, seen: dict[
     lexicon knows it. Only a subject with a known head or a title is given: a bare word
     after a verb may be anything, and the engine does not guess. A subject that cannot
     reach past ``after`` is of no use to the caller (a nearer source wins over it): the walk
-    stops where no later clause's subject could. ``seen`` keeps the subjects already told,
-    by offset, for the next cue of the document: neighbouring cues walk the same clauses.
+    stops where no later clause's subject could. A subject opening inside one of the
+    ``taken`` spans (someone's claim or quoted words) is not the caller's either: it is
+    passed over before it is described, which is most of the walk's cost. ``seen`` keeps the
+    subjects already told, by offset, for the next cue of the document: neighbouring cues
+    walk the same clauses.
     """
     seen = {} if seen is None else seen
     verbs = pack.memo("could_be_verb")  # word → whether it could be a verb
@@ -456,6 +459,8 @@ def clause_subjects(text: str, lo: int, hi: int, pack: CompiledPack, seen: dict[
         if not remembered(verbs, word, lambda: _could_be_verb(word, pack)):
             continue
         start = tokens[i + 1][0]
+        if any(s <= start < e for s, e in taken):
+            continue
         found = seen[start] if start in seen else _subject_at(text, tokens, i + 1, hi, pack)
         seen[start] = found
         yield start, found

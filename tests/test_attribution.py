@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from annotate.engine import annotate_text
+from annotate.normalise import normalise
 from annotate.pack import CompiledPack
+from annotate.sources import SourceInfo, clause_subjects
 
 
 def test_implicit_cue_finds_the_nearest_source_of_its_gender(pack: CompiledPack) -> None:
@@ -12,6 +14,30 @@ def test_implicit_cue_finds_the_nearest_source_of_its_gender(pack: CompiledPack)
     found = annotate_text(text, pack).attributions
     assert found[2].implicit and found[2].antecedent_id == 0
     assert found[2].antecedent_text == "وزيرة الصحة"
+
+
+def test_a_clause_inside_someones_claim_gives_no_subject_to_a_later_implicit_cue(pack: CompiledPack) -> None:
+    # زار رئيس الوزراء is the minister's content: its subject is his to report, not the one who adds
+    text = "قال الوزير إن زار رئيس الوزراء القاهرة أمس. وأضاف أن المحادثات ستستمر."
+    said, added = annotate_text(text, pack).attributions
+    assert added.implicit and added.antecedent_id == said.attribution_id
+    assert added.antecedent_text == "الوزير"
+
+
+def test_the_clause_walk_passes_over_openings_inside_taken_spans_without_describing_them(
+        pack: CompiledPack) -> None:
+    def at(words: str) -> int:  # the engine walks the normalised text (رئيس → ريس, أضاف → اضاف)
+        return text.index(normalise(words).text)
+
+    text = normalise("قال الوزير إن زار رئيس الوزراء القاهرة أمس. وأضاف").text
+    cue = at("وأضاف")
+    claim = (at("زار"), at("."))
+    everything = [start for start, _ in clause_subjects(text, 0, cue, pack, {})]
+    seen: dict[int, SourceInfo | None] = {}
+    outside = [start for start, _ in clause_subjects(text, 0, cue, pack, seen, taken=[claim])]
+    assert at("رئيس الوزراء") in everything
+    assert outside == [start for start in everything if not claim[0] <= start < claim[1]]
+    assert not any(claim[0] <= start < claim[1] for start in seen)
 
 
 def test_plural_participle_points_back_to_a_plural_source(pack: CompiledPack) -> None:
