@@ -111,22 +111,13 @@ def build_mapping(counts: Mapping[str, int], kinds: Mapping[str, Counter[str]], 
     folded = {key: known.get(key) or fold(key) for key in counts}
     spelling = _spellings(counts, folded)
     merged: Counter[str] = Counter()
-    merged_kinds: dict[str, Counter[str]] = {}
-    copied: set[str] = set()  # targets whose counter is their own, not a key's from ``kinds``
+    merged_kinds: dict[str, Counter[str]] = defaultdict(Counter)
     for key, count in counts.items():
         target = spelling[key]
         merged[target] += count
         seen = kinds.get(key)
-        if not seen:
-            continue
-        have = merged_kinds.get(target)
-        if have is None:  # most keys are spelt one way only: their counter serves as it is
-            merged_kinds[target] = seen
-            continue
-        if target not in copied:
-            have = merged_kinds[target] = Counter(have)
-            copied.add(target)
-        have.update(seen)
+        if seen:
+            merged_kinds[target].update(seen)
     # a key's most common kind, the first one seen among equals (as Counter.most_common)
     persons = {k for k, c in merged_kinds.items() if c and max(c, key=c.__getitem__) == "person"}
     surname = _surnames(persons, merged, folded)
