@@ -19,7 +19,7 @@ from __future__ import annotations
 import difflib
 import functools
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -134,8 +134,7 @@ class Expander:
         parts = []
         if bare:
             prefixes = sorted({p for lexicon in bare for p in lexicon.prefixes}, key=lambda p: (-len(p), p))
-            prefix = "(?:" + "|".join(re.escape(p) for p in prefixes) + ")?" if prefixes else ""
-            parts.append(rf"(?<!\p{{L}}){prefix}{_words_body(f for lexicon in bare for f in lexicon.forms)}")
+            parts.append(_word_start(prefixes) + _words_body(f for lexicon in bare for f in lexicon.forms))
         if glued:
             parts.append(_words_body(f for lexicon in glued for f in lexicon.forms))
         return "(?=" + "|".join(parts) + ")"
@@ -262,15 +261,20 @@ def compile_lexicon(name: str, source: PackSource, problems: list[RuleProblem],
     prefixes = tuple(lexicon.prefixes if lexicon.prefixes is not None
                      else (["و", "ف"] if lexicon.form in ("verb", "participle") else []))
     texts = tuple(dict.fromkeys(f.text for f in forms))
-    longest_first = sorted(prefixes, key=len, reverse=True)
-    prefix = "(?:" + "|".join(re.escape(p) for p in longest_first) + ")?" if prefixes else ""
     body = _words_body(texts)
-    pattern = rf"(?<!\p{{L}}){prefix}{body}"
+    pattern = _word_start(sorted(prefixes, key=len, reverse=True)) + body
     return CompiledLexicon(
         name=name, forms={f.text: f for f in forms}, prefixes=prefixes, pattern=pattern, tags=dict(lexicon.tags),
         glued=body, matcher=compile_re(to_std_re(pattern + r"(?!\p{L})") or "(?!)"),
         first_words=_first_words(texts),
     )
+
+
+def _word_start(prefixes: Sequence[str]) -> str:
+    """Where a lexicon's form may start: not after a letter, then any one of ``prefixes`` (tried
+    in the order given, longest first) or none."""
+    alternatives = "(?:" + "|".join(re.escape(p) for p in prefixes) + ")?" if prefixes else ""
+    return rf"(?<!\p{{L}}){alternatives}"
 
 
 def _words_body(texts: Iterable[str]) -> str:
