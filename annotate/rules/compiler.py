@@ -346,12 +346,16 @@ def _render(node: dict[str, Any]) -> str:
 
 # What ``re`` cannot run: escapes, groups and set syntax that only ``regex`` has.
 _REGEX_ONLY_ESCAPES = frozenset("pPLXmMGKNVEQ")
-_REGEX_ONLY_GROUPS = ("(?|", "(?V", "(?r", "(?f", "(?b", "(?e", "(?&", "(?R", "(?P>", "(?(DEFINE",
-                      *(f"(?{d}" for d in "0123456789"), "(?+", "(?-")
+_REGEX_ONLY_GROUPS = re.compile("|".join(re.escape(opening) for opening in (
+    "(?|", "(?V", "(?r", "(?f", "(?b", "(?e", "(?&", "(?R", "(?P>", "(?(DEFINE", *(f"(?{d}" for d in "0123456789"),
+    "(?+", "(?-")))
 _FUZZY = re.compile(r"\{\s*[eisd]\s*(?:[<=>]|\})")
 # the pieces of pattern syntax the translation looks at: escapes and whole character classes
 _SYNTAX = re.compile(r"\\[pP]\{L\}|\[\^?\]?(?:\\.|[^\]\\])*\]|\\.", re.DOTALL)
 _CLASS_REFUSED = re.compile(r"(?<!\\)(?:\\\\)*(?:\[|\\[pPLXmMGKNVEQ])|--|&&|\|\||~~")
+# every escape, read left to right as _SYNTAX reads them (inside a class too): \\ is one escape
+_ESCAPES = re.compile(r"(\\[pP]\{L\}|\\.)", re.DOTALL)
+_STD_LETTER_ESCAPES = {r"\p{L}": LETTER, r"\P{L}": r"[\W\d_]"}
 
 
 def to_std_re(pattern: str) -> str | None:
@@ -361,30 +365,28 @@ def to_std_re(pattern: str) -> str | None:
     anything else that is ``regex``-only (other properties, named lists, nested sets,
     fuzzy matching, branch resets …) returns None. Whether ``re`` accepts the result
     (a variable-width look-behind, for one) is for ``re.compile`` to say.
+
+    A rule's pattern holds its lexicons' tries, tens of thousands of escapes and classes
+    but a few hundred distinct ones: each distinct piece is judged once, and the letter
+    escapes are replaced in one pass over the escapes alone (a ``\p`` inside a class is
+    refused, so every ``\p{L}`` left is outside one).
     """
-    if any(group in pattern for group in _REGEX_ONLY_GROUPS) or _FUZZY.search(pattern):
+    if _REGEX_ONLY_GROUPS.search(pattern) or _FUZZY.search(pattern):
         return None
-    refused = False
-
-    def token(m: re.Match[str]) -> str:
-        nonlocal refused
-        text = m.group()
-        if text == r"\p{L}":
-            return LETTER
-        if text == r"\P{L}":
-            return r"[\W\d_]"
+    pieces = set(_SYNTAX.findall(pattern))
+    for text in pieces:
+        if text in _STD_LETTER_ESCAPES:
+            continue
         if text[0] == "[":  # a class: regex V1 reads a [ or a set operator inside it differently
-            inner = text[1:-1]
-            if _CLASS_REFUSED.search(inner):
-                refused = True
+            if _CLASS_REFUSED.search(text[1:-1]):
+                return None
         elif text[1] in _REGEX_ONLY_ESCAPES:
-            refused = True
-        return text
-
-    out = _SYNTAX.sub(token, pattern)
-    if refused:
-        return None
-    return split_lookbehinds("".join(out))
+            return None
+    if not pieces.isdisjoint(_STD_LETTER_ESCAPES):
+        parts = _ESCAPES.split(pattern)  # text, escape, text, escape, …, text
+        parts[1::2] = [_STD_LETTER_ESCAPES.get(escape, escape) for escape in parts[1::2]]
+        pattern = "".join(parts)
+    return split_lookbehinds(pattern)
 
 
 def _group_starts(pattern: str) -> list[int]:
