@@ -35,7 +35,7 @@ def test_help_lists_every_command_without_importing_them() -> None:
         assert f"  {name} " in result.output
 
 
-def test_annotate_run_as_a_program_writes_its_tables_without_importing_pandas_or_polars(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_annotate_run_as_a_program_writes_its_tables_without_importing_pandas_numpy_or_polars(tmp_path) -> None:  # type: ignore[no-untyped-def]
     source = tmp_path / "one.jsonl"
     source.write_text('{"id": "a", "text": "وقال الوزير إن الوضع مستقر."}\n', encoding="utf-8")
     code = (f"import sys\nsys.argv = ['annotate', 'run', {str(source)!r}, '--out', {str(tmp_path / 'out')!r}]\n"
@@ -43,4 +43,5 @@ def test_annotate_run_as_a_program_writes_its_tables_without_importing_pandas_or
             "import pyarrow.parquet as pq\n"
             f"print(pq.read_table({str(tmp_path / 'out' / 'attributions.parquet')!r}).num_rows)")
     loaded = _modules_after(code)
-    assert "pandas" not in loaded and "polars" not in loaded and "1" in loaded  # its summary is counted, not read
+    assert "1" in loaded  # its summary is counted, not read
+    assert not {"pandas", "numpy", "polars"} & loaded

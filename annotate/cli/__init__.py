@@ -81,17 +81,20 @@ def main() -> None:
     """
 
 
-# Commands that never use pandas. pyarrow imports it, when it is installed, the first time
-# it converts Python values (to ask whether they are pandas objects): half a second of a
-# one-article run. For these commands, run as a program, pyarrow finds it absent.
-_WITHOUT_PANDAS = frozenset({"run", "explain", "rules"})
+# Modules some commands never use, though what they use would import them when installed:
+# pyarrow imports numpy as it loads (0.05-0.08 s of every start of the process that every
+# worker forks from) and pandas the first time it converts Python values (to ask whether they
+# are pandas objects: half a second of a one-article run). Run as a program, these commands
+# find both absent, which pyarrow and polars handle as they do on a machine without them.
+_UNUSED_MODULES = frozenset({"pandas", "numpy"})
+_LEAN_COMMANDS = frozenset({"run", "explain", "rules"})
 
 
-class _NoPandas:
-    """A meta-path finder under which ``import pandas`` fails as if it were not installed."""
+class _Unused:
+    """A meta-path finder under which importing one of ``_UNUSED_MODULES`` fails as if it were not installed."""
 
     def find_spec(self, name: str, path: object = None, target: object = None) -> None:
-        if name == "pandas" or name.startswith("pandas."):
+        if name.partition(".")[0] in _UNUSED_MODULES:
             raise ModuleNotFoundError(f"{name} is not used by this command", name=name)
         return None
 
@@ -100,6 +103,6 @@ def entry() -> None:
     """The ``annotate`` program (console script and ``python -m annotate``)."""
     import sys
 
-    if len(sys.argv) > 1 and sys.argv[1] in _WITHOUT_PANDAS and "pandas" not in sys.modules:
-        sys.meta_path.insert(0, _NoPandas())
+    if len(sys.argv) > 1 and sys.argv[1] in _LEAN_COMMANDS and not _UNUSED_MODULES & sys.modules.keys():
+        sys.meta_path.insert(0, _Unused())
     main()
