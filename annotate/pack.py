@@ -25,8 +25,8 @@ from annotate.errors import RulePackError, RuleProblem
 from annotate.pack_cache import cache_dir  # noqa: F401  (re-exported)
 from annotate.pack_cache import CodeCache, Program, dumps_with_programs, loads_with_programs
 from annotate.rules.compiler import (
-    LETTER, CompiledLexicon, Engine, Expander, compile_lexicon, compile_pattern, group_end, to_std_re, top_level_split,
-    trie_pattern,
+    LETTER, CompiledLexicon, Engine, Expander, compile_lexicon, compile_pattern, group_end, remembering, to_std_re,
+    top_level_split, trie_pattern,
 )
 from annotate.rules.kind_filter import KindIndex, kind_index, lexicon_pieces
 from annotate.rules.loader import Located, PackSource, read_pack
@@ -276,7 +276,8 @@ def _load(root: Path, cache: bool) -> CompiledPack:
     if source.unreadable:  # what those files define is unknown: the rest would only report false errors
         raise RulePackError(problems)
     codes = CodeCache.for_key(_cache_key(source)) if cache else CodeCache(None)
-    compiled = _compile(source, problems, codes.compile)
+    with remembering(codes.derived):
+        compiled = _compile(source, problems, codes.compile)
     if problems:
         raise RulePackError(list(dict.fromkeys(problems)))  # a macro used twice reports once
     assert compiled is not None

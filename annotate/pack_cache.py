@@ -13,6 +13,12 @@ compiled without a cache) when it is a link, belongs to another user or others c
 write to it. Files are written to a fresh temporary name opened with
 ``O_EXCL | O_NOFOLLOW`` and renamed into place, so a planted link is never followed.
 
+Beside the programs, the cache keeps the pattern texts a load derives in Python from
+the pack's text (a lexicon's trie, a pattern in ``re``'s syntax: a tenth of a second of
+every load), looked up by a digest of what they are derived from. They are text given to
+``re`` to compile, as the pack's own patterns are; the cache key covers the code that
+derives them (:data:`annotate.pack._CODE_FINGERPRINT`).
+
 The same programs carry a compiled pack to another process of the same run (a
 ``spawn`` or ``forkserver`` worker, a Spark executor), which would otherwise compile
 every pattern again from its text (pickle stores an ``re.Pattern`` as text and flags):
@@ -38,7 +44,7 @@ import stat
 import sys
 import warnings
 from array import array
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -98,9 +104,10 @@ class CodeCache:
     def __init__(self, path: Path | None):
         self.path = path
         self.entries: dict[str, Program] = {}  # sha256 of the pattern text → its program
+        self.texts: dict[str, str | None] = {}  # kind and sha256 of what a text is derived from → the text
         self.dirty = False
         if path is not None and _FORMAT:
-            self.entries = _read(path)
+            self.entries, self.texts = _read(path)
 
     @classmethod
     def for_key(cls, key: str) -> CodeCache:
@@ -140,13 +147,23 @@ class CodeCache:
         self.dirty = True
         return compiled
 
+    def derived(self, kind: str, source: str, derive: Callable[[], str | None]) -> str | None:
+        """``derive()``, the ``kind`` of text derived from ``source`` alone, kept from an earlier load."""
+        key = f"{kind}:{_digest(source)}"
+        if key in self.texts:
+            return self.texts[key]
+        text = self.texts[key] = derive()
+        self.dirty = True
+        return text
+
     def save(self) -> None:
         """Write the programs atomically; a cache that cannot be written only costs speed."""
         if self.path is None or not self.dirty:
             return
         payload = {"format": _FORMAT, "patterns": {
             digest: [flags, groups, groupindex, list(indexgroup), base64.b64encode(code).decode("ascii")]
-            for digest, (flags, groups, groupindex, indexgroup, code) in self.entries.items()}}
+            for digest, (flags, groups, groupindex, indexgroup, code) in self.entries.items()},
+            "texts": self.texts}
         try:
             write_private(self.path, json.dumps(payload, ensure_ascii=False).encode("utf-8"))
             self.dirty = False
@@ -171,33 +188,36 @@ def write_private(path: Path, data: bytes) -> None:
         raise
 
 
-def _read(path: Path) -> dict[str, Any]:
-    """The valid entries of a cache file; anything unexpected gives an empty cache."""
+def _read(path: Path) -> tuple[dict[str, Program], dict[str, str | None]]:
+    """The valid programs and texts of a cache file; anything unexpected gives an empty cache."""
     try:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0))
     except OSError:
-        return {}
+        return {}, {}
     try:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_CACHE_BYTES \
                 or (hasattr(os, "getuid") and info.st_uid != os.getuid()) \
                 or info.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
-            return {}
+            return {}, {}
         with os.fdopen(fd, "rb", closefd=False) as handle:
             payload = json.loads(handle.read().decode("utf-8"))
     except (OSError, ValueError, RecursionError):
-        return {}
+        return {}, {}
     finally:
         os.close(fd)
     if not isinstance(payload, dict) or payload.get("format") != _FORMAT \
             or not isinstance(payload.get("patterns"), dict):
-        return {}
-    entries: dict[str, Any] = {}
+        return {}, {}
+    entries: dict[str, Program] = {}
     for digest, raw in payload["patterns"].items():
         entry = _entry(raw)
         if entry is not None:
             entries[digest] = entry
-    return entries
+    texts = payload.get("texts")
+    if not isinstance(texts, dict):
+        texts = {}
+    return entries, {key: text for key, text in texts.items() if text is None or isinstance(text, str)}
 
 
 def _digest(text: str) -> str:

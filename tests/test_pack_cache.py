@@ -86,6 +86,37 @@ def test_a_corrupt_program_in_the_cache_is_ignored_and_rebuilt(tiny_pack: Path, 
     assert _found(tiny_pack) == [("وقال", "الوزير")]
 
 
+def test_a_warm_load_takes_its_tries_and_translations_from_the_cache(tiny_pack: Path, cache: Path,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    from annotate.rules import compiler
+
+    cold = load_pack(tiny_pack)
+    (entry,) = cache.iterdir()
+    kinds = {key.split(":")[0] for key in json.loads(entry.read_text(encoding="utf-8"))["texts"]}
+    assert kinds == {"trie", "re"}
+
+    def derived_again(*args: object) -> str:
+        raise AssertionError("derived again on a warm load")
+
+    monkeypatch.setattr(compiler, "_trie", derived_again)
+    monkeypatch.setattr(compiler, "_to_std_re", derived_again)
+    warm = load_pack(tiny_pack)
+    assert [r.regex.pattern for r in warm.rules] == [r.regex.pattern for r in cold.rules]
+    assert _found(tiny_pack) == [("وقال", "الوزير")]
+
+
+def test_texts_of_the_wrong_type_in_the_cache_are_ignored_and_derived_again(tiny_pack: Path, cache: Path) -> None:
+    cold = [r.regex.pattern for r in load_pack(tiny_pack).rules]
+    (entry,) = cache.iterdir()
+    data = json.loads(entry.read_text(encoding="utf-8"))
+    data["texts"] = {key: ["not", "text"] for key in data["texts"]}
+    entry.write_text(json.dumps(data), encoding="utf-8")
+    assert [r.regex.pattern for r in load_pack(tiny_pack).rules] == cold
+    data["texts"] = "not a table"
+    entry.write_text(json.dumps(data), encoding="utf-8")
+    assert [r.regex.pattern for r in load_pack(tiny_pack).rules] == cold
+
+
 def test_a_symlinked_temp_path_is_not_followed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     victim = tmp_path / "victim.txt"
     victim.write_text("keep me", encoding="utf-8")

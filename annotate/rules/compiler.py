@@ -16,10 +16,13 @@ instead, and ``annotate rules check`` lists it as a fallback, since it runs slow
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import functools
+import json
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
@@ -37,6 +40,22 @@ _CLITIC_ENDINGS = tuple(" " + c for c in ("ل", "ب", "ك"))  # an entry ending 
 # follows): it gets a guard (Expander._guard)
 _LEXICON_GROUP = re.compile(r"\(\?:(@\+?[a-z][a-z0-9_]*(?:\|@\+?[a-z][a-z0-9_]*)+)\)(?![?*+{])")
 LETTER = r"[^\W\d_]"  # \p{L} in re: a word character that is not a digit or the underscore
+
+# (kind, source, derive) → derive(), or the text an earlier load derived from the same source
+Remember = Callable[[str, str, Callable[[], "str | None"]], "str | None"]
+_REMEMBER: ContextVar[Remember | None] = ContextVar("remember", default=None)
+
+
+@contextlib.contextmanager
+def remembering(remember: Remember) -> Iterator[None]:
+    """While a pack is compiled, :func:`trie_pattern` and :func:`to_std_re` take their texts from
+    ``remember`` (the pack cache's, :meth:`annotate.pack_cache.CodeCache.derived`): both are pure
+    functions of text, and the dearest Python of a warm load."""
+    token = _REMEMBER.set(remember)
+    try:
+        yield
+    finally:
+        _REMEMBER.reset(token)
 
 
 @dataclass(frozen=True)
@@ -313,6 +332,15 @@ def trie_pattern(words: Iterable[str]) -> str:
     ``regex``'s named lists), in a pattern a fraction of its size that ``re`` compiles
     quickly and rejects in one character where the forms do not start.
     """
+    forms = sorted(set(words))  # the trie depends on the set of words only
+    remember = _REMEMBER.get()
+    if remember is None:
+        return _trie(forms)
+    text = remember("trie", json.dumps(forms, ensure_ascii=False), lambda: _trie(forms))
+    return text if text is not None else _trie(forms)
+
+
+def _trie(words: Iterable[str]) -> str:
     root: dict[str, Any] = {}
     for word in words:
         node = root
@@ -365,8 +393,15 @@ def to_std_re(pattern: str) -> str | None:
     anything else that is ``regex``-only (other properties, named lists, nested sets,
     fuzzy matching, branch resets …) returns None. Whether ``re`` accepts the result
     (a variable-width look-behind, for one) is for ``re.compile`` to say.
+    """
+    remember = _REMEMBER.get()
+    if remember is None:
+        return _to_std_re(pattern)
+    return remember("re", pattern, lambda: _to_std_re(pattern))
 
-    A rule's pattern holds its lexicons' tries, tens of thousands of escapes and classes
+
+def _to_std_re(pattern: str) -> str | None:
+    r"""A rule's pattern holds its lexicons' tries, tens of thousands of escapes and classes
     but a few hundred distinct ones: each distinct piece is judged once, and the letter
     escapes are replaced in one pass over the escapes alone (a ``\p`` inside a class is
     refused, so every ``\p{L}`` left is outside one).
