@@ -415,8 +415,9 @@ def run(
                 state.write(writer, chunk, _work(state.submit(writer, chunk)))
         else:
             _run_pool(itertools.chain(head, chunks), writer, state, count, (compiled, carried, annotator))
-        # the run-wide source_key merge, applied as the spooled attributions go into Parquet
-        tables = writer.commit({"attributions": state.keys.apply} if state.keys.mapping() else None)
+        # the run-wide source_key merge, worked out and applied as the spooled attributions go into
+        # Parquet, while the other tables are finished beside them
+        tables = writer.commit({"attributions": state.keys.apply})
         stale = writer.stale_removed
 
     return RunSummary(

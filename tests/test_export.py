@@ -87,6 +87,22 @@ def test_only_a_spooled_table_takes_a_transform_and_an_abort_removes_the_spool(t
     assert list(tmp_path.iterdir()) == []
 
 
+def test_a_table_failing_as_the_tables_are_finished_side_by_side_aborts_them_all(tmp_path: Path) -> None:
+    old = tmp_path / "documents.parquet"
+    pq.write_table(pa.table({"old": [1]}), old)
+
+    def failing(table: pa.Table) -> pa.Table:
+        raise ExportError("attributions.parquet: writing failed (no space left); is the disk full?")
+
+    with RunWriter(tmp_path, rows_per_group=1) as writer:
+        writer.write_rows("attributions", [model_row(attribution(TEXT, 0, "وقال", "الوزير", "role"))])
+        writer.write_rows("errors", [model_row(ReadError(file="f", stage="read", reason="r"))])
+        with pytest.raises(ExportError, match="is the disk full"):
+            writer.commit({"attributions": failing})
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["documents.parquet"]  # no temporary file is left
+    assert pq.read_table(old).column_names == ["old"]
+
+
 def test_failing_run_leaves_no_file_and_keeps_older_tables(tmp_path: Path) -> None:
     old = tmp_path / "errors.parquet"
     pq.write_table(pa.table({"old": [1]}), old)
