@@ -42,7 +42,7 @@ _LEXICON_GROUP = re.compile(r"\(\?:(@\+?[a-z][a-z0-9_]*(?:\|@\+?[a-z][a-z0-9_]*)
 LETTER = r"[^\W\d_]"  # \p{L} in re: a word character that is not a digit or the underscore
 
 # (kind, source, derive) → derive(), or the text an earlier load derived from the same source
-Remember = Callable[[str, str, Callable[[], "str | None"]], "str | None"]
+Remember = Callable[[str, str, Callable[[], str | None]], str | None]
 _REMEMBER: ContextVar[Remember | None] = ContextVar("remember", default=None)
 
 
