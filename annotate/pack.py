@@ -25,8 +25,8 @@ from annotate.errors import RulePackError, RuleProblem
 from annotate.pack_cache import cache_dir  # noqa: F401  (re-exported)
 from annotate.pack_cache import CodeCache, Program, dumps_with_programs, loads_with_programs
 from annotate.rules.compiler import (
-    LETTER, CompiledLexicon, Engine, Expander, compile_lexicon, compile_pattern, group_end, remembering, to_std_re,
-    top_level_split, trie_pattern,
+    LETTER, CompiledLexicon, Engine, Expander, compile_lexicon, compile_pattern, group_end, remembering, top_level_split,
+    trie_pattern,
 )
 from annotate.rules.kind_filter import KindIndex, kind_index, lexicon_pieces
 from annotate.rules.loader import Located, PackSource, read_pack
@@ -355,7 +355,7 @@ def _compile(source: PackSource, problems: list[RuleProblem],
         if compiled is not None:
             guarded = GuardedPattern(compiled[0], kspec.id, "source-kind rule")  # a runaway is stopped and named
             kind_rules.append(CompiledKindRule(kspec.id, kspec.kind, guarded, kspec, where, compiled[1]))
-            kind_sources.append(to_std_re(text) if kind_rules[-1].engine.module == "re" else None)
+            kind_sources.append(compiled[0].pattern if compiled[1].module == "re" else None)  # as translated
 
     furniture = []
     furniture_texts = []
