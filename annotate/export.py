@@ -335,8 +335,10 @@ class TableWriter:
             spool = pa.ipc.open_file(source)
             self._writer = pq.ParquetWriter(self._sink, self._file_schema)
             for index in range(spool.num_record_batches):
-                table = pa.Table.from_batches([spool.get_batch(index)])
-                self._writer.write_table(transform(table).cast(self.schema), row_group_size=self.rows_per_group)
+                table = transform(pa.Table.from_batches([spool.get_batch(index)]))
+                if table.schema != self.schema:  # a cast even to the same schema imports pyarrow.compute
+                    table = table.cast(self.schema)
+                self._writer.write_table(table, row_group_size=self.rows_per_group)
         self._close_sink()
         self._spool.unlink()
 

@@ -86,12 +86,12 @@ class RunKeys:
         mapping = self.mapping()
         if not mapping:
             return table
-        # each distinct key is looked up once (a row group repeats its sources many times)
-        encoded = table.column("source_key").combine_chunks().dictionary_encode()
-        distinct = encoded.dictionary.to_pylist()
-        renamed = pa.array([mapping.get(k, k) if k else k for k in distinct], type=pa.string())
+        # key by key in Python: Arrow's own dictionary_encode and take would import pyarrow.compute,
+        # 0.04 s, more than the lookups cost, in the serial step at the end of a run
+        renamed = pa.array([mapping.get(k, k) if k else k for k in table.column("source_key").to_pylist()],
+                           type=pa.string())
         index = table.schema.get_field_index("source_key")
-        return table.set_column(index, table.schema.field(index), renamed.take(encoded.indices))
+        return table.set_column(index, table.schema.field(index), renamed)
 
 
 def key_counts(pairs: Iterable[tuple[str | None, Any]]) -> Counter[tuple[str, str]]:
@@ -109,25 +109,16 @@ def build_mapping(counts: Mapping[str, int], kinds: Mapping[str, Counter[str]], 
     """
     known = folded or {}
     folded = {key: known.get(key) or fold(key) for key in counts}
-    spelling = _spellings(counts, folded)
-    merged: Counter[str] = Counter()
-    merged_kinds: dict[str, Counter[str]] = defaultdict(Counter)
-    for key, count in counts.items():
-        target = spelling[key]
-        merged[target] += count
-        seen = kinds.get(key)
-        if seen:
-            merged_kinds[target].update(seen)
-    # a key's most common kind, the first one seen among equals (as Counter.most_common)
-    persons = {k for k, c in merged_kinds.items() if c and max(c, key=c.__getitem__) == "person"}
+    spelling, merged, persons = _spellings(counts, kinds, folded)
     surname = _surnames(persons, merged, folded)
+    lookup = aliases.lookup if aliases else None
     mapping = {}
     for key in counts:
-        alias = aliases.lookup(key) if aliases else None
+        alias = lookup(key) if lookup else None
         if alias is None:
             target = spelling[key]
             target = surname.get(target, target)
-            alias = aliases.lookup(target) if aliases else None
+            alias = lookup(target) if lookup else None
             target = alias or target
         else:
             target = alias
@@ -136,16 +127,37 @@ def build_mapping(counts: Mapping[str, int], kinds: Mapping[str, Counter[str]], 
     return mapping
 
 
-def _spellings(counts: Mapping[str, int], folded: Mapping[str, str]) -> dict[str, str]:
-    """Each key → the most frequent spelling among the keys that fold like it."""
+def _spellings(counts: Mapping[str, int], kinds: Mapping[str, Counter[str]], folded: Mapping[str, str]
+               ) -> tuple[dict[str, str], dict[str, int], set[str]]:
+    """Each key → the most frequent spelling among the keys that fold like it; each chosen
+    spelling's mentions over all of them; and the chosen spellings that name persons.
+
+    A spelling names a person when that is its keys' most common kind, the first one seen
+    among equals (as ``Counter.most_common``). Most keys are spelled one way over a whole
+    run: their group is taken as it is, without merging counters (the run's last serial step).
+    """
     groups: dict[str, list[str]] = defaultdict(list)
     for key in counts:
         groups[folded[key]].append(key)
-    chosen = {}
+    spelling: dict[str, str] = {}
+    merged: dict[str, int] = {}
+    persons: set[str] = set()
     for keys in groups.values():
-        best = min(keys, key=lambda k: (-counts[k], k))
-        chosen.update({k: best for k in keys})
-    return chosen
+        seen: Mapping[str, int] | None
+        if len(keys) == 1:
+            best = keys[0]
+            merged[best] = counts[best]
+            seen = kinds.get(best)
+        else:
+            best = min(keys, key=lambda k: (-counts[k], k))
+            merged[best] = sum(counts[k] for k in keys)
+            seen = Counter()
+            for key in keys:
+                seen.update(kinds.get(key) or {})
+        spelling.update(dict.fromkeys(keys, best))
+        if seen and max(seen, key=seen.__getitem__) == "person":
+            persons.add(best)
+    return spelling, merged, persons
 
 
 def _surnames(persons: set[str], counts: Mapping[str, int], folded: Mapping[str, str]) -> dict[str, str]:
