@@ -23,6 +23,9 @@ from annotate.pack_cache import CacheWarning, patterns_in, write_private
 from tiny_pack import pack_yaml
 
 PACK = pack_yaml()
+# a source-kind rule whose first word the index can tell
+KIND_RULE = ("source_kinds:\n  - id: kind.minister\n    description: a minister\n    match: '^الوزير'\n"
+             "    kind: role\n    examples: [الوزير]\n")
 TEXT = "وقال الوزير ان الوضع مستقر."
 
 
@@ -55,12 +58,26 @@ class _Payload:
         return (Path.touch, (self.marker,))
 
 
-def test_the_cache_folder_is_created_private_and_holds_json(tiny_pack: Path, cache: Path) -> None:
+def _read_cache(entry: Path) -> tuple[dict[str, Any], bytes]:
+    """A cache file's JSON header and its programs, as :mod:`annotate.pack_cache` writes them."""
+    line, _, rest = entry.read_bytes().partition(b"\n")
+    size = int(line.removeprefix(pack_cache.MAGIC))
+    return json.loads(rest[:size]), rest[size:]
+
+
+def _write_cache(entry: Path, header: dict[str, Any], codes: bytes) -> None:
+    text = json.dumps(header, ensure_ascii=False).encode("utf-8")
+    entry.write_bytes(pack_cache.MAGIC + b"%d\n" % len(text) + text + codes)
+
+
+def test_the_cache_folder_is_created_private_and_holds_data(tiny_pack: Path, cache: Path) -> None:
     assert _found(tiny_pack) == [("وقال", "الوزير")]
     assert stat.S_IMODE(cache.stat().st_mode) == 0o700
     files = list(cache.iterdir())
-    assert len(files) == 1 and files[0].suffix == ".json"
-    assert json.loads(files[0].read_text(encoding="utf-8"))["patterns"]
+    assert len(files) == 1 and files[0].suffix == ".cache"
+    header, codes = _read_cache(files[0])
+    assert header["patterns"]
+    assert sum(size for *_, size in header["patterns"].values()) == len(codes)  # programs, end to end
     assert _found(tiny_pack) == [("وقال", "الوزير")]  # the warm load gives the same matches
 
 
@@ -73,47 +90,87 @@ def test_a_planted_pickle_payload_never_runs(tiny_pack: Path, cache: Path, tmp_p
     (cache / (entry.stem + ".pickle")).write_bytes(payload)  # where older versions looked
     assert _found(tiny_pack) == [("وقال", "الوزير")]
     assert not marker.exists()
-    assert json.loads(entry.read_text(encoding="utf-8"))["patterns"]  # rebuilt as data
+    assert _read_cache(entry)[0]["patterns"]  # rebuilt as data
 
 
 def test_a_corrupt_program_in_the_cache_is_ignored_and_rebuilt(tiny_pack: Path, cache: Path) -> None:
     load_pack(tiny_pack)
     (entry,) = cache.iterdir()
-    data = json.loads(entry.read_text(encoding="utf-8"))
-    for item in data["patterns"].values():
-        item[4] = "AAAAAP////8AAAAA"  # a program the C matcher must refuse
-    entry.write_text(json.dumps(data), encoding="utf-8")
+    header, _ = _read_cache(entry)
+    for item in header["patterns"].values():
+        item[4:] = [0, 12]
+    _write_cache(entry, header, bytes.fromhex("00000000ffffffff00000000"))  # a program the C matcher must refuse
     assert _found(tiny_pack) == [("وقال", "الوزير")]
+
+
+@pytest.mark.parametrize("damage", ["outside", "negative", "truncated", "header length", "old json"])
+def test_a_cache_file_that_does_not_add_up_is_ignored_and_rebuilt(tiny_pack: Path, cache: Path, damage: str) -> None:
+    load_pack(tiny_pack)
+    (entry,) = cache.iterdir()
+    header, codes = _read_cache(entry)
+    first = next(iter(header["patterns"].values()))
+    if damage == "outside":
+        first[4] = len(codes)  # a program said to lie past the end of the file
+    elif damage == "negative":
+        first[4:] = [-4, 4]
+    if damage == "truncated":
+        _write_cache(entry, header, codes[: len(codes) // 2])
+    elif damage == "header length":
+        entry.write_bytes(pack_cache.MAGIC + b"99999999\n" + entry.read_bytes().partition(b"\n")[2])
+    elif damage == "old json":  # not this format at all (earlier versions wrote JSON, as .json)
+        entry.write_text(json.dumps({"format": "annotate-sre-1", "patterns": {}}), encoding="utf-8")
+    else:
+        _write_cache(entry, header, codes)
+    assert _found(tiny_pack) == [("وقال", "الوزير")]
+    assert sum(size for *_, size in _read_cache(entry)[0]["patterns"].values()) == len(_read_cache(entry)[1])
 
 
 def test_a_warm_load_takes_its_tries_and_translations_from_the_cache(tiny_pack: Path, cache: Path,
                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
     from annotate.rules import compiler
 
+    from annotate.rules import kind_filter
+
+    (tiny_pack / "pack.yaml").write_text(PACK + KIND_RULE, encoding="utf-8")
     cold = load_pack(tiny_pack)
     (entry,) = cache.iterdir()
-    kinds = {key.split(":")[0] for key in json.loads(entry.read_text(encoding="utf-8"))["texts"]}
-    assert kinds == {"trie", "re"}
+    kinds = {key.split(":")[0] for key in _read_cache(entry)[0]["texts"]}
+    assert kinds == {"trie", "re", "kind-conditions"}
 
     def derived_again(*args: object) -> str:
         raise AssertionError("derived again on a warm load")
 
     monkeypatch.setattr(compiler, "_trie", derived_again)
     monkeypatch.setattr(compiler, "_to_std_re", derived_again)
+    monkeypatch.setattr(kind_filter, "word_condition", derived_again)
     warm = load_pack(tiny_pack)
     assert [r.regex.pattern for r in warm.rules] == [r.regex.pattern for r in cold.rules]
+    assert warm.kind_index == cold.kind_index
+    assert cold.kind_index.conditions[0] is not None  # the rule's words are known: the index was derived
     assert _found(tiny_pack) == [("وقال", "الوزير")]
+
+
+def test_word_conditions_of_another_shape_in_the_cache_are_derived_again(tiny_pack: Path, cache: Path) -> None:
+    (tiny_pack / "pack.yaml").write_text(PACK + KIND_RULE, encoding="utf-8")
+    cold = load_pack(tiny_pack).kind_index
+    (entry,) = cache.iterdir()
+    data, codes = _read_cache(entry)
+    (key,) = [key for key in data["texts"] if key.startswith("kind-conditions:")]
+    for planted in ('[["not", "four", "lists"]]', "[]", "not json", '[[["x"], [], [], [1]]]'):
+        data["texts"][key] = planted
+        _write_cache(entry, data, codes)
+        assert load_pack(tiny_pack).kind_index == cold
 
 
 def test_texts_of_the_wrong_type_in_the_cache_are_ignored_and_derived_again(tiny_pack: Path, cache: Path) -> None:
     cold = [r.regex.pattern for r in load_pack(tiny_pack).rules]
     (entry,) = cache.iterdir()
-    data = json.loads(entry.read_text(encoding="utf-8"))
+    data, codes = _read_cache(entry)
     data["texts"] = {key: ["not", "text"] for key in data["texts"]}
-    entry.write_text(json.dumps(data), encoding="utf-8")
+    _write_cache(entry, data, codes)
     assert [r.regex.pattern for r in load_pack(tiny_pack).rules] == cold
     data["texts"] = "not a table"
-    entry.write_text(json.dumps(data), encoding="utf-8")
+    _write_cache(entry, data, codes)
     assert [r.regex.pattern for r in load_pack(tiny_pack).rules] == cold
 
 

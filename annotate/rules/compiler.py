@@ -58,6 +58,13 @@ def remembering(remember: Remember) -> Iterator[None]:
         _REMEMBER.reset(token)
 
 
+def remembered_text(kind: str, source: str, derive: Callable[[], str | None]) -> str | None:
+    """``derive()``, the ``kind`` of text derived from ``source`` alone; while a pack is compiled
+    under :func:`remembering`, the text an earlier load derived from the same source."""
+    remember = _REMEMBER.get()
+    return derive() if remember is None else remember(kind, source, derive)
+
+
 @dataclass(frozen=True)
 class CompiledLexicon:
     name: str
@@ -394,10 +401,7 @@ def to_std_re(pattern: str) -> str | None:
     fuzzy matching, branch resets …) returns None. Whether ``re`` accepts the result
     (a variable-width look-behind, for one) is for ``re.compile`` to say.
     """
-    remember = _REMEMBER.get()
-    if remember is None:
-        return _to_std_re(pattern)
-    return remember("re", pattern, lambda: _to_std_re(pattern))
+    return remembered_text("re", pattern, lambda: _to_std_re(pattern))
 
 
 def _to_std_re(pattern: str) -> str | None:

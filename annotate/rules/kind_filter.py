@@ -28,12 +28,14 @@ runs. Per rule, any of:
 from __future__ import annotations
 
 import functools
+import hashlib
+import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from annotate.rules.compiler import LETTER, CompiledLexicon, to_std_re
+from annotate.rules.compiler import LETTER, CompiledLexicon, remembered_text, to_std_re
 
 try:  # CPython's own parser: the tree re compiles, so the condition is about what re runs
     from re import _constants as _c  # type: ignore[attr-defined]
@@ -380,7 +382,11 @@ class KindIndex:
 def kind_index(patterns: Iterable[str | None], pieces: list[LexiconPiece] | None = None) -> KindIndex:
     """Tables for rules whose ``re`` sources are ``patterns``, in order (None: not run by re);
     ``pieces``: the pack's lexicons, read from their words instead of parsed."""
-    conditions = tuple(word_condition(p, pieces) if p is not None else None for p in patterns)
+    sources = list(patterns)
+    conditions = _conditions(remembered_text("kind-conditions", _conditions_source(sources, pieces or []),
+                                             lambda: _conditions_text(sources, pieces)), len(sources))
+    if conditions is None:  # the pack cache held something else
+        conditions = tuple(word_condition(p, pieces) if p is not None else None for p in sources)
     always = 0
     by_first: dict[str, int] = {}
     by_word: dict[str, int] = {}
@@ -400,3 +406,46 @@ def kind_index(patterns: Iterable[str | None], pieces: list[LexiconPiece] | None
         if condition.any_prefixes:
             any_prefixes.append((condition.any_prefixes, bit))
     return KindIndex(conditions, always, by_first, by_word, tuple(first_prefixes), tuple(any_prefixes))
+
+
+def _conditions_source(patterns: list[str | None], pieces: list[LexiconPiece]) -> str:
+    """Everything the conditions of ``patterns`` are derived from, as one text for the pack cache:
+    reading the patterns is a tenth of the first load of a pack in a process."""
+    digest = hashlib.sha256()
+    for piece in pieces:
+        digest.update(f"{piece.text}\0{int(piece.word_start)}\0{chr(10).join(sorted(piece.words))}\0\0"
+                      .encode("utf-8", "surrogatepass"))
+    return json.dumps([digest.hexdigest(), patterns], ensure_ascii=False)
+
+
+def _conditions_text(patterns: list[str | None], pieces: list[LexiconPiece] | None) -> str:
+    """The conditions of ``patterns`` as JSON, which :func:`_conditions` reads back."""
+    data = []
+    for pattern in patterns:
+        condition = word_condition(pattern, pieces) if pattern is not None else None
+        data.append(None if condition is None else [
+            sorted(condition.first), list(condition.first_prefixes), sorted(condition.any_word),
+            list(condition.any_prefixes)])
+    return json.dumps(data, ensure_ascii=False)
+
+
+def _conditions(text: str | None, count: int) -> tuple[WordCondition | None, ...] | None:
+    """The conditions written by :func:`_conditions_text`, one per pattern; None unless the text is exactly that."""
+    try:
+        data = json.loads(text) if text is not None else None
+    except ValueError:
+        return None
+    if not isinstance(data, list) or len(data) != count:
+        return None
+    conditions: list[WordCondition | None] = []
+    for item in data:
+        if item is None:
+            conditions.append(None)
+        elif isinstance(item, list) and len(item) == 4 \
+                and all(isinstance(part, list) and all(isinstance(w, str) for w in part) for part in item):
+            first, first_prefixes, any_word, any_prefixes = item
+            conditions.append(WordCondition(frozenset(first), tuple(first_prefixes), frozenset(any_word),
+                                            tuple(any_prefixes)))
+        else:
+            return None
+    return tuple(conditions)
