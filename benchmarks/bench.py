@@ -91,6 +91,9 @@ class Measured:
     max_rss_mb: float  # the largest single process (exact, from wait4)
     peak_tree_rss_mb: float  # the sum over the process tree at its peak (sampled)
     main_cpu_s: float  # the main process alone (last sample): the part workers cannot share
+    # the main process's CPU while it had no child process (before the workers start, after they
+    # stop): the stretches a run cannot spread over cores, summed over 20 ms samples
+    alone_cpu_s: float = 0.0
     articles: int = 0
     characters: int = 0
     output: dict[str, Any] = field(default_factory=dict)
@@ -126,9 +129,9 @@ def _tree(pid: int) -> list[int]:
     return found
 
 
-def _tree_rss(pid: int) -> int:
+def _tree_rss(members: list[int]) -> int:
     total = 0
-    for member in _tree(pid):
+    for member in members:
         try:
             with open(f"/proc/{member}/statm") as handle:
                 total += int(handle.read().split()[1]) * PAGE
@@ -151,17 +154,22 @@ def measure(name: str, command: list[str], articles: int = 0, characters: int = 
             env: dict[str, str] | None = None) -> Measured:
     """Run ``command`` from the repository root; fail loudly if it fails."""
     peak = 0
-    main_cpu = 0.0
+    main_cpu = alone_cpu = 0.0
     done = threading.Event()
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         started = time.perf_counter()
         proc = subprocess.Popen(command, cwd=REPO, stdout=out, stderr=err, env=env or _ENV)
 
         def sample() -> None:
-            nonlocal peak, main_cpu
+            nonlocal peak, main_cpu, alone_cpu
             while not done.is_set():
-                peak = max(peak, _tree_rss(proc.pid))
-                main_cpu = _cpu_seconds(proc.pid) or main_cpu
+                members = _tree(proc.pid)
+                peak = max(peak, _tree_rss(members))
+                now = _cpu_seconds(proc.pid)
+                if now is not None:
+                    if len(members) == 1:  # no worker: what the main process did since the last sample, alone
+                        alone_cpu += now - main_cpu
+                    main_cpu = now
                 done.wait(0.02)
 
         sampler = threading.Thread(target=sample, daemon=True)
@@ -180,7 +188,7 @@ def measure(name: str, command: list[str], articles: int = 0, characters: int = 
     return Measured(name=name, command=command, wall_s=round(wall, 3),
                     cpu_s=round(usage.ru_utime + usage.ru_stime, 3),
                     max_rss_mb=round(usage.ru_maxrss * 1024 / MB, 1), peak_tree_rss_mb=round(peak / MB, 1),
-                    main_cpu_s=round(main_cpu, 2),
+                    main_cpu_s=round(main_cpu, 2), alone_cpu_s=round(alone_cpu, 2),
                     articles=articles, characters=characters, output=output)
 
 
@@ -347,6 +355,11 @@ def ratios(m: dict[str, Measured], pack: dict[str, Any], workers: int) -> dict[s
         # the speed-up N idle cores could give: all CPU spread over N, but never below the main process's own
         "annotate_all_over_1w_cpu_bound": m["annotate_1w"].cpu_s / max(m["annotate_all"].cpu_s / workers,
                                                                       m["annotate_all"].main_cpu_s),
+        # the same from CPU seconds, which a busy host inflates less than wall time: the one-worker run's CPU
+        # against the all-workers run's, where what its main process did alone takes its own time and the
+        # rest is shared by N cores (a model of N free cores; the wall ratio above is the measurement)
+        "annotate_all_over_1w_free_cores": m["annotate_1w"].cpu_s / (
+            m["annotate_all"].alone_cpu_s + (m["annotate_all"].cpu_s - m["annotate_all"].alone_cpu_s) / workers),
         # the same work N times in N processes against once in one: the ceiling of the line above on this
         # machine in this minute (2 on two free cores; less where cores are shared or the host is busy)
         "machine_all_over_1": workers * m["cores_1"].wall_s / m["cores_all"].wall_s,
@@ -371,12 +384,13 @@ def verdicts(values: dict[str, float]) -> dict[str, bool]:
 def print_report(m: dict[str, Measured], pack: dict[str, Any], values: dict[str, float],
                  passed: dict[str, bool], profile: dict[str, Any] | None) -> None:
     print(f"\n{'measurement':<34} {'wall s':>8} {'articles/s':>11} {'chars/s':>11} {'CPU s':>8} "
-          f"{'main CPU s':>10} {'peak tree MB':>13} {'max proc MB':>12}")
+          f"{'main CPU s':>10} {'alone CPU s':>11} {'peak tree MB':>13} {'max proc MB':>12}")
     for item in m.values():
         rates = (f"{item.articles_per_s:>11,.1f} {item.characters_per_s:>11,.0f}" if item.articles
                  else " " * 23)  # the machine lines read no articles
         print(f"{item.name:<34} {item.wall_s:>8.2f} {rates} "
-              f"{item.cpu_s:>8.2f} {item.main_cpu_s:>10.2f} {item.peak_tree_rss_mb:>13,.1f} {item.max_rss_mb:>12,.1f}")
+              f"{item.cpu_s:>8.2f} {item.main_cpu_s:>10.2f} {item.alone_cpu_s:>11.2f} {item.peak_tree_rss_mb:>13,.1f} "
+              f"{item.max_rss_mb:>12,.1f}")
     print(f"\npack load: import {pack['import_s']:.3f} s, cold compile {pack['cold_compile_s']:.3f} s, "
           f"cached {pack['cached_s']:.3f} s (CPU: cold {pack.get('cold_compile_cpu_s')} s, "
           f"cached {pack.get('cached_cpu_s')} s)")
