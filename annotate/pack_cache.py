@@ -15,6 +15,8 @@ The folder is the user's own: created 0700, refused (with a warning, the pack is
 compiled without a cache) when it is a link, belongs to another user or others can
 write to it. Files are written to a fresh temporary name opened with
 ``O_EXCL | O_NOFOLLOW`` and renamed into place, so a planted link is never followed.
+Every edit of a pack gets a file of its own, so writing one removes all but the
+:data:`MAX_PACKS` used most recently (:func:`prune`).
 
 Beside the programs, the cache keeps the pattern texts a load derives in Python from
 the pack's text (a lexicon's trie, a pattern in ``re``'s syntax: a tenth of a second of
@@ -61,6 +63,9 @@ except ImportError:  # another Python: compile every time
     _FORMAT = ""
 
 MAX_CACHE_BYTES = 256 * 1024 * 1024  # a cache file larger than this is not read
+# pack files kept in the folder, the most recently used: every edit of a pack is a file of
+# its own (named after the content), 8 MB for the bundled pack, so an author's cache grows
+MAX_PACKS = 8
 MAGIC = b"annotate pack cache "  # the first line: this, then the JSON header's length in bytes
 _U32 = "I" if array("I").itemsize == 4 else "L"
 
@@ -176,7 +181,32 @@ class CodeCache:
             write_private(self.path, b"".join([MAGIC, b"%d\n" % len(header), header, *codes]))
             self.dirty = False
         except (OSError, OverflowError, ValueError):
-            pass
+            return
+        prune(self.path.parent, self.path)
+
+
+def prune(folder: Path, current: Path) -> list[str]:
+    """Remove all but the ``MAX_PACKS`` pack files used most recently; return the names removed.
+
+    A file's modification time is its last use (a load that reads it touches it). Only
+    regular files named as this module names them are considered (``.json``: the
+    format of earlier versions); links and anything else in the folder are left alone.
+    """
+    try:
+        found = sorted(((entry.stat(follow_symlinks=False).st_mtime, entry.name) for entry in os.scandir(folder)
+                        if entry.name.startswith("pack-") and entry.name.endswith((".cache", ".json"))
+                        and entry.is_file(follow_symlinks=False)), reverse=True)
+    except OSError:
+        return []
+    removed = []
+    for _, name in found[MAX_PACKS:]:
+        if name != current.name:
+            try:
+                os.unlink(folder / name)
+                removed.append(name)
+            except OSError:
+                pass  # another process removed it first, or it is not ours to remove
+    return removed
 
 
 def write_private(path: Path, data: bytes) -> None:
@@ -217,6 +247,10 @@ def _read(path: Path) -> tuple[dict[str, Program], dict[str, str | None]]:
         header_end = line_end + 1 + int(size)
         payload = json.loads(data[line_end + 1:header_end].decode("utf-8"))
         codes = memoryview(data)[header_end:]
+        try:
+            os.utime(fd)  # used now: pruning keeps the packs used most recently
+        except (OSError, NotImplementedError):
+            pass
     except (OSError, ValueError, RecursionError):
         return {}, {}
     finally:

@@ -355,11 +355,10 @@ def ratios(m: dict[str, Measured], pack: dict[str, Any], workers: int) -> dict[s
         # the speed-up N idle cores could give: all CPU spread over N, but never below the main process's own
         "annotate_all_over_1w_cpu_bound": m["annotate_1w"].cpu_s / max(m["annotate_all"].cpu_s / workers,
                                                                       m["annotate_all"].main_cpu_s),
-        # the same from CPU seconds, which a busy host inflates less than wall time: the one-worker run's CPU
-        # against the all-workers run's, where what its main process did alone takes its own time and the
-        # rest is shared by N cores (a model of N free cores; the wall ratio above is the measurement)
-        "annotate_all_over_1w_free_cores": m["annotate_1w"].cpu_s / (
-            m["annotate_all"].alone_cpu_s + (m["annotate_all"].cpu_s - m["annotate_all"].alone_cpu_s) / workers),
+        # Amdahl's bound for N free cores: the one-worker run's CPU, with the part the all-workers run's main
+        # process did alone kept serial and the rest divided by N (what the pool itself costs is left out)
+        "annotate_all_over_1w_amdahl": m["annotate_1w"].cpu_s / (
+            m["annotate_all"].alone_cpu_s + (m["annotate_1w"].cpu_s - m["annotate_all"].alone_cpu_s) / workers),
         # the same work N times in N processes against once in one: the ceiling of the line above on this
         # machine in this minute (2 on two free cores; less where cores are shared or the host is busy)
         "machine_all_over_1": workers * m["cores_1"].wall_s / m["cores_all"].wall_s,

@@ -125,6 +125,26 @@ def test_a_cache_file_that_does_not_add_up_is_ignored_and_rebuilt(tiny_pack: Pat
     assert sum(size for *_, size in _read_cache(entry)[0]["patterns"].values()) == len(_read_cache(entry)[1])
 
 
+def test_the_cache_keeps_the_packs_used_most_recently(tiny_pack: Path, cache: Path) -> None:
+    cache.mkdir(mode=0o700)
+    older = [cache / f"pack-{index:024x}.{'json' if index % 2 else 'cache'}" for index in range(12)]
+    for age, path in enumerate(older):
+        path.write_bytes(b"an older pack")
+        os.utime(path, (1_000_000 + age, 1_000_000 + age))  # the last one written is the newest
+    (cache / "notes.txt").write_text("not a pack", encoding="utf-8")
+    os.symlink(older[0], cache / "pack-link.cache")
+    load_pack(tiny_pack)  # compiles, writes its own file, prunes
+    packs = sorted(p.name for p in cache.iterdir() if p.name.startswith("pack-") and not p.is_symlink())
+    assert len(packs) == pack_cache.MAX_PACKS
+    assert {p.name for p in older[-(pack_cache.MAX_PACKS - 1):]} < set(packs)  # the newest ones stay
+    assert (cache / "notes.txt").exists() and (cache / "pack-link.cache").is_symlink()
+    (mine,) = set(packs) - {p.name for p in older}
+    used = (cache / mine).stat().st_mtime
+    os.utime(cache / mine, (1, 1))
+    load_pack(tiny_pack)  # a warm load marks its file as used
+    assert (cache / mine).stat().st_mtime >= used
+
+
 def test_a_warm_load_takes_its_tries_and_translations_from_the_cache(tiny_pack: Path, cache: Path,
                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
     from annotate.rules import compiler
