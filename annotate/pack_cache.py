@@ -185,8 +185,8 @@ class CodeCache:
         prune(self.path.parent, self.path)
 
 
-def prune(folder: Path, current: Path) -> list[str]:
-    """Remove all but the ``MAX_PACKS`` pack files used most recently; return the names removed.
+def prune(folder: Path, current: Path) -> None:
+    """Remove all but the ``MAX_PACKS`` pack files used most recently (never ``current``).
 
     A file's modification time is its last use (a load that reads it touches it). Only
     regular files named as this module names them are considered (``.json``: the
@@ -197,16 +197,13 @@ def prune(folder: Path, current: Path) -> list[str]:
                         if entry.name.startswith("pack-") and entry.name.endswith((".cache", ".json"))
                         and entry.is_file(follow_symlinks=False)), reverse=True)
     except OSError:
-        return []
-    removed = []
+        return
     for _, name in found[MAX_PACKS:]:
         if name != current.name:
             try:
                 os.unlink(folder / name)
-                removed.append(name)
             except OSError:
                 pass  # another process removed it first, or it is not ours to remove
-    return removed
 
 
 def write_private(path: Path, data: bytes) -> None:

@@ -381,7 +381,8 @@ class KindIndex:
 
 def kind_index(patterns: Iterable[str | None], pieces: list[LexiconPiece] | None = None) -> KindIndex:
     """Tables for rules whose ``re`` sources are ``patterns``, in order (None: not run by re);
-    ``pieces``: the pack's lexicons, read from their words instead of parsed."""
+    ``pieces``: the pack's lexicons, read from their words instead of parsed. While a pack is
+    compiled, the conditions come from the pack cache when an earlier load derived them."""
     sources = list(patterns)
     conditions = _conditions(remembered_text("kind-conditions", _conditions_source(sources, pieces or []),
                                              lambda: _conditions_text(sources, pieces)), len(sources))
@@ -413,8 +414,8 @@ def _conditions_source(patterns: list[str | None], pieces: list[LexiconPiece]) -
     reading the patterns is a tenth of the first load of a pack in a process."""
     digest = hashlib.sha256()
     for piece in pieces:
-        digest.update(f"{piece.text}\0{int(piece.word_start)}\0{chr(10).join(sorted(piece.words))}\0\0"
-                      .encode("utf-8", "surrogatepass"))
+        words = "\n".join(sorted(piece.words))
+        digest.update(f"{piece.text}\0{int(piece.word_start)}\0{words}\0\0".encode("utf-8", "surrogatepass"))
     return json.dumps([digest.hexdigest(), patterns], ensure_ascii=False)
 
 
