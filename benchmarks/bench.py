@@ -352,14 +352,11 @@ def ratios(m: dict[str, Measured], pack: dict[str, Any], workers: int) -> dict[s
         # CPU seconds are steadier than wall time on a machine others are using too
         "annotate_1w_over_peer_1w_by_cpu": m["peer_1w"].cpu_s / m["annotate_1w"].cpu_s,
         "annotate_all_cores_busy": m["annotate_all"].cpu_s / m["annotate_all"].wall_s,  # CPU s per wall s
-        # the speed-up N idle cores could give: all CPU spread over N, but never below the main process's own
-        "annotate_all_over_1w_cpu_bound": m["annotate_1w"].cpu_s / max(m["annotate_all"].cpu_s / workers,
-                                                                      m["annotate_all"].main_cpu_s),
         # Amdahl's bound for N free cores: the one-worker run's CPU, with the part the all-workers run's main
         # process did alone kept serial and the rest divided by N (what the pool itself costs is left out)
         "annotate_all_over_1w_amdahl": m["annotate_1w"].cpu_s / (
             m["annotate_all"].alone_cpu_s + (m["annotate_1w"].cpu_s - m["annotate_all"].alone_cpu_s) / workers),
-        # the same work N times in N processes against once in one: the ceiling of the line above on this
+        # the same work N times in N processes against once in one: the ceiling of annotate_all_over_annotate_1w on this
         # machine in this minute (2 on two free cores; less where cores are shared or the host is busy)
         "machine_all_over_1": workers * m["cores_1"].wall_s / m["cores_all"].wall_s,
         "pack_load_cached_s": pack["cached_s"],

@@ -48,9 +48,10 @@ _REMEMBER: ContextVar[Remember | None] = ContextVar("remember", default=None)
 
 @contextlib.contextmanager
 def remembering(remember: Remember) -> Iterator[None]:
-    """While a pack is compiled, :func:`trie_pattern` and :func:`to_std_re` take their texts from
-    ``remember`` (the pack cache's, :meth:`annotate.pack_cache.CodeCache.derived`): both are pure
-    functions of text, and the dearest Python of a warm load."""
+    """While a pack is compiled, what it derives in Python from text alone (:func:`trie_pattern`,
+    :func:`to_std_re`, the source-kind rules' word conditions) goes through :func:`remembered_text`
+    to ``remember`` (the pack cache's, :meth:`annotate.pack_cache.CodeCache.derived`): the dearest
+    Python of a warm load."""
     token = _REMEMBER.set(remember)
     try:
         yield
@@ -340,11 +341,9 @@ def trie_pattern(words: Iterable[str]) -> str:
     quickly and rejects in one character where the forms do not start.
     """
     forms = sorted(set(words))  # the trie depends on the set of words only
-    remember = _REMEMBER.get()
-    if remember is None:
+    if _REMEMBER.get() is None:  # nothing to look it up in: its key would cost more than the trie
         return _trie(forms)
-    text = remember("trie", json.dumps(forms, ensure_ascii=False), lambda: _trie(forms))
-    return text if text is not None else _trie(forms)
+    return remembered_text("trie", json.dumps(forms, ensure_ascii=False), lambda: _trie(forms)) or _trie(forms)
 
 
 def _trie(words: Iterable[str]) -> str:
