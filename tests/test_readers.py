@@ -61,6 +61,19 @@ def test_duplicate_ids_are_reported_on_second_occurrence(tmp_path: Path) -> None
     assert f"{path}:1" in second.reason
 
 
+def test_a_duplicate_names_the_file_and_line_it_was_first_seen_at_across_files(tmp_path: Path) -> None:
+    first_file = _jsonl(tmp_path / "a.jsonl", [_row("x", "نص"), _row("x ", "نص"), _row("1", "نص")])
+    second_file = _jsonl(tmp_path / "b.jsonl", [_row("y", "نص"), _row("x", "نص"), _row(1, "نص")])
+    (tmp_path / "c.txt").write_text("نص", encoding="utf-8")
+    (tmp_path / "d.jsonl").write_bytes(json.dumps({"id": "c", "text": "نص"}).encode() + b"\n")
+    items = iter_articles([first_file, second_file, tmp_path / "c.txt", tmp_path / "d.jsonl"])
+    errors = {(e.file, e.line): e.reason for e in items if isinstance(e, ReadError)}
+    assert set(errors) == {(str(second_file), 2), (str(second_file), 3), (str(tmp_path / "d.jsonl"), 1)}
+    assert f"first seen at {first_file}:1)" in errors[(str(second_file), 2)]  # "x ", a different id, is not it
+    assert f"first seen at {first_file}:3)" in errors[(str(second_file), 3)]  # 1 and "1" are the same id
+    assert f"first seen at {tmp_path / 'c.txt'})" in errors[(str(tmp_path / "d.jsonl"), 1)]  # a .txt has no line
+
+
 def test_custom_id_and_text_fields_and_missing_id_fallback(tmp_path: Path) -> None:
     path = _jsonl(tmp_path / "in.jsonl", [
         json.dumps({"doc_id": "k1", "body": "نص", "date": 2018, "tags": ["x"]}).encode(),
