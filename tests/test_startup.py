@@ -64,3 +64,22 @@ def test_the_end_of_a_run_merges_source_names_without_importing_pyarrow_compute(
     loaded = _modules_after(code)
     assert "compute-absent" in loaded
     assert "merged" in loaded  # all three under the full name: the merge did run
+
+
+def _arrow_pool_of_the_program(environment: dict[str, str]) -> str:
+    code = ("import sys\nsys.argv = ['annotate', '--version']\nfrom annotate.cli import entry\n"
+            "try:\n    entry()\nexcept SystemExit:\n    pass\nimport pyarrow as pa\nprint(pa.default_memory_pool().backend_name)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120,
+                         env=environment).stdout
+    return out.split()[-1]
+
+
+def test_the_program_gives_arrow_glibc_malloc_unless_the_environment_names_a_pool() -> None:
+    # mimalloc, Arrow's default, held 60-90 MB more of a two-worker run (see ARROW_POOL)
+    import os
+
+    from annotate.cli import ARROW_POOL
+
+    environment = {k: v for k, v in os.environ.items() if k != "ARROW_DEFAULT_MEMORY_POOL"}
+    assert _arrow_pool_of_the_program(environment) == ARROW_POOL == "system"
+    assert _arrow_pool_of_the_program({**environment, "ARROW_DEFAULT_MEMORY_POOL": "mimalloc"}) == "mimalloc"
