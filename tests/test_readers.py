@@ -74,6 +74,15 @@ def test_a_duplicate_names_the_file_and_line_it_was_first_seen_at_across_files(t
     assert f"first seen at {tmp_path / 'c.txt'})" in errors[(str(tmp_path / "d.jsonl"), 1)]  # a .txt has no line
 
 
+def test_the_duplicate_check_takes_any_id_even_one_no_reader_lets_through() -> None:
+    from annotate.readers import _dedupe
+
+    lone = [Article.model_construct(doc_id="\ud800", text="نص", meta={}, file="in.jsonl", line=line) for line in (1, 2)]
+    first, second = _dedupe(iter(lone))
+    assert first is lone[0]
+    assert isinstance(second, ReadError) and "first seen at in.jsonl:1)" in second.reason
+
+
 def test_custom_id_and_text_fields_and_missing_id_fallback(tmp_path: Path) -> None:
     path = _jsonl(tmp_path / "in.jsonl", [
         json.dumps({"doc_id": "k1", "body": "نص", "date": 2018, "tags": ["x"]}).encode(),
