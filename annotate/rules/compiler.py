@@ -59,11 +59,16 @@ def remembering(remember: Remember) -> Iterator[None]:
         _REMEMBER.reset(token)
 
 
-def remembered_text(kind: str, source: str, derive: Callable[[], str | None]) -> str | None:
+def remembered_text(kind: str, source: str | Callable[[], str], derive: Callable[[], str | None]) -> str | None:
     """``derive()``, the ``kind`` of text derived from ``source`` alone; while a pack is compiled
-    under :func:`remembering`, the text an earlier load derived from the same source."""
+    under :func:`remembering`, the text an earlier load derived from the same source.
+
+    ``source`` may be a function that writes it, called only under :func:`remembering`:
+    a source dearer to write than its text is to derive is then never written in vain."""
     remember = _REMEMBER.get()
-    return derive() if remember is None else remember(kind, source, derive)
+    if remember is None:
+        return derive()
+    return remember(kind, source if isinstance(source, str) else source(), derive)
 
 
 @dataclass(frozen=True)
@@ -341,9 +346,7 @@ def trie_pattern(words: Iterable[str]) -> str:
     quickly and rejects in one character where the forms do not start.
     """
     forms = sorted(set(words))  # the trie depends on the set of words only
-    if _REMEMBER.get() is None:  # nothing to look it up in: its key would cost more than the trie
-        return _trie(forms)
-    return remembered_text("trie", json.dumps(forms, ensure_ascii=False), lambda: _trie(forms)) or _trie(forms)
+    return remembered_text("trie", lambda: json.dumps(forms, ensure_ascii=False), lambda: _trie(forms)) or _trie(forms)
 
 
 def _trie(words: Iterable[str]) -> str:

@@ -384,7 +384,7 @@ def kind_index(patterns: Iterable[str | None], pieces: list[LexiconPiece] | None
     ``pieces``: the pack's lexicons, read from their words instead of parsed. While a pack is
     compiled, the conditions come from the pack cache when an earlier load derived them."""
     sources = list(patterns)
-    conditions = _conditions(remembered_text("kind-conditions", _conditions_source(sources, pieces or []),
+    conditions = _conditions(remembered_text("kind-conditions", lambda: _conditions_source(sources, pieces or []),
                                              lambda: _conditions_text(sources, pieces)), len(sources))
     if conditions is None:  # the pack cache held something else
         conditions = tuple(word_condition(p, pieces) if p is not None else None for p in sources)
