@@ -16,7 +16,8 @@ from dataclasses import dataclass, replace
 from annotate import contract
 from annotate.matching import Candidate, Offsets
 from annotate.normalise import WORD_CHAR
-from annotate.pack import CompiledPack, remembered
+from annotate.memo import remembered
+from annotate.pack import CompiledPack
 from annotate.rules.inflect import Form
 from annotate.records import SourceKind
 from annotate.sources import SourceInfo, clause_subjects, describe, fallback, pronoun_agreement, titled_names

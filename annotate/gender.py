@@ -28,7 +28,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from annotate.normalise import normalise_term
-from annotate.pack import CompiledPack, remembered
+from annotate.memo import Memo, remembered
+from annotate.pack import CompiledPack
 from annotate.records import Attribution
 
 GENDERED_KINDS = frozenset({"person", "role"})
@@ -135,8 +136,8 @@ def source_genders(attributions: Sequence[Attribution], pack: CompiledPack | Non
     pooled: dict[str, list[Evidence]] = defaultdict(list)
     own: list[list[Evidence]] = []
     # the same cues and titles come back article after article: told once per pack and process
-    cues = pack.memo("cue_evidence") if pack is not None else {}
-    named = pack.memo("title_evidence") if pack is not None and titles is title_genders(pack) else {}
+    cues = pack.memo("cue_evidence") if pack is not None else Memo()
+    named = pack.memo("title_evidence") if pack is not None and titles is title_genders(pack) else Memo()
     for a in attributions:
         found = [e for e in (remembered(named, a.source_role, lambda: _title_evidence(a.source_role, titles)),
                              remembered(named, a.source_text, lambda: _title_evidence(a.source_text, titles)),

@@ -17,7 +17,8 @@ import re
 from typing import Any
 
 from annotate.budget import Budget, RuleTimeout
-from annotate.pack import CompiledPack, CompiledRule, keep
+from annotate.memo import Memo, remembered
+from annotate.pack import CompiledPack, CompiledRule
 from annotate.rules.compiler import LETTER
 
 Offsets = tuple[int, int]  # (start, end) in the normalised text
@@ -99,7 +100,7 @@ def find_candidates(text: str, sentences: list[Offsets], pack: CompiledPack,
     out: list[Candidate] = []
     # the rules a sentence needs, by the cue lexicons its words belong to: sentences, and articles,
     # share a few hundred such sets, so the choice is made once per set and process
-    needed: dict[frozenset[str], list[CompiledRule]] = pack.memo("rules_for_cues")
+    needed: Memo[frozenset[str], list[CompiledRule]] = pack.memo("rules_for_cues")
     for index, (s_start, s_end) in enumerate(sentences):
         if budget.over():
             warnings.append(f"the document ran past its time budget ({pack.timeout * 1000:g} ms a sentence) at "
@@ -108,10 +109,10 @@ def find_candidates(text: str, sentences: list[Offsets], pack: CompiledPack,
         here = cues[index]
         hits = frozenset().union(*(lexicons for _, lexicons in here)) if here else frozenset()
         sentence = text[s_start:s_end] if here else None  # ^ and look-behinds see the sentence only
-        rules = needed.get(hits)
+        rules = needed.get(hits)  # asked once a sentence: the common case stays one lookup
         if rules is None:
-            rules = [rule for rule in pack.rules if not rule.cue_lexicons or rule.cue_lexicons & hits]
-            keep(needed, hits, rules)
+            rules = remembered(needed, hits, lambda: [
+                rule for rule in pack.rules if not rule.cue_lexicons or rule.cue_lexicons & hits])
         for rule in rules:
             if sentence is None:
                 sentence = text[s_start:s_end]

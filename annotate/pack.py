@@ -14,14 +14,15 @@ import functools
 import gc
 import hashlib
 import re
-from collections.abc import Callable, Hashable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 from annotate.budget import MAX_TIMEOUT_MS, GuardedPattern
 from annotate.contract import contract_problems
 from annotate.errors import RulePackError, RuleProblem
+from annotate.memo import Memo
 from annotate.pack_cache import cache_dir  # noqa: F401  (re-exported)
 from annotate.pack_cache import CodeCache, Program, dumps_with_programs, loads_with_programs
 from annotate.rules.compiler import (
@@ -134,16 +135,19 @@ class CompiledPack:
         programs, which travel beside the pickle (and are rebuilt from it on arrival)."""
         return {name: value for name, value in self.__dict__.items() if name not in (_PICKLED, _MEMOS, "programs")}
 
-    def memo(self, name: str) -> dict[Any, Any]:
-        """A dictionary for answers that depend on this pack alone (a phrase's kind, whether a
-        word could be a verb), kept for the life of the process: the same words and sources come
-        back article after article. Not pickled: each process keeps its own. Filled through
-        :func:`remembered` or :func:`keep`, which bound it."""
-        memos: dict[str, dict[Any, Any]] | None = self.__dict__.get(_MEMOS)
+    def memo(self, name: str) -> Memo[Any, Any]:
+        """A memo (:class:`annotate.memo.Memo`) for answers that depend on this pack alone (a
+        phrase's kind, whether a word could be a verb), kept for the life of the process: the
+        same words and sources come back article after article. Not pickled: each process
+        keeps its own."""
+        memos: dict[str, Memo[Any, Any]] | None = self.__dict__.get(_MEMOS)
         if memos is None:
             memos = {}
             object.__setattr__(self, _MEMOS, memos)
-        return memos.setdefault(name, {})
+        memo = memos.get(name)
+        if memo is None:
+            memo = memos[name] = Memo()
+        return memo
 
     @property
     def model_version(self) -> str:
@@ -162,26 +166,6 @@ class CompiledPack:
 
 _PICKLED = "_pickled"  # where a pack keeps its own pickle (see CompiledPack.__reduce__)
 _MEMOS = "_memos"  # where it keeps its memos (see CompiledPack.memo)
-MEMO_SIZE = 200_000  # entries per memo, at most: tens of MB, whatever the corpus
-_T = TypeVar("_T")
-
-
-def remembered(memo: dict[Any, Any], key: Hashable, tell: Callable[[], _T]) -> _T:
-    """``memo[key]``, told by ``tell()`` the first time (and kept while the memo has room)."""
-    if key in memo:
-        found: _T = memo[key]
-        return found
-    found = tell()
-    keep(memo, key, found)
-    return found
-
-
-def keep(memo: dict[Any, Any], key: Hashable, value: Any) -> None:
-    """Put ``value`` in ``memo`` while it has room (``MEMO_SIZE``)."""
-    if len(memo) < MEMO_SIZE:
-        memo[key] = value
-
-
 def _unpickle_pack(payload: Any, blob: bytes) -> CompiledPack:
     """A pack pickled by ``CompiledPack.__reduce__``: patterns rebuilt from their programs."""
     state, programs = loads_with_programs(payload, blob)

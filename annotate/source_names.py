@@ -27,7 +27,8 @@ import re
 from collections.abc import Sequence
 
 from annotate.normalise import WHITE_SPACE, WORD_CHAR, normalise_term
-from annotate.pack import CompiledPack, remembered
+from annotate.memo import Memo, remembered
+from annotate.pack import CompiledPack
 from annotate.records import Attribution
 from annotate.rules.compiler import LETTER
 
@@ -167,7 +168,7 @@ def source_keys(attributions: Sequence[Attribution], pack: CompiledPack | None) 
     """The key of every attribution of one article, in order (see the module docstring)."""
     by_id = {a.attribution_id: a for a in attributions}
     # a source's own key depends on its text and kind alone: told once per pack and process
-    told: dict[tuple[str | None, str], str | None] = pack.memo("base_keys") if pack is not None else {}
+    told: Memo[tuple[str | None, str], str | None] = pack.memo("base_keys") if pack is not None else Memo()
     own: dict[int, str | None] = {}
     for a in attributions:
         unnamed = _is_bare_reference(a, pack) or _kind(a) == _UNRESOLVED

@@ -22,7 +22,8 @@ from itertools import islice
 from annotate import contract as c
 from annotate.budget import current as current_budget
 from annotate.normalise import WHITE_SPACE
-from annotate.pack import CompiledPack, keep, remembered
+from annotate.memo import Memo, remembered
+from annotate.pack import CompiledPack
 from annotate.records import SourceKind
 from annotate.rules.compiler import LETTER
 
@@ -314,14 +315,16 @@ def classify(phrase: str, pack: CompiledPack) -> tuple[SourceKind, str]:
     a person either way). Kinds are remembered by phrase (sources recur from article
     to article), except one decided while a rule was stopped by its time budget.
     """
-    kinds = pack.memo("kinds")
+    kinds: Memo[str, tuple[SourceKind, str]] = pack.memo("kinds")
     found = kinds.get(phrase)
+    if found is None:
+        found = kinds.promote(phrase)
     if found is None:
         budget = current_budget()
         stops = len(budget.slow) if budget is not None else 0
         found = _classify(phrase, pack)
         if budget is None or len(budget.slow) == stops:
-            keep(kinds, phrase, found)
+            kinds.put(phrase, found)
     return found
 
 
