@@ -166,6 +166,8 @@ class CompiledPack:
 
 _PICKLED = "_pickled"  # where a pack keeps its own pickle (see CompiledPack.__reduce__)
 _MEMOS = "_memos"  # where it keeps its memos (see CompiledPack.memo)
+
+
 def _unpickle_pack(payload: Any, blob: bytes) -> CompiledPack:
     """A pack pickled by ``CompiledPack.__reduce__``: patterns rebuilt from their programs."""
     state, programs = loads_with_programs(payload, blob)
