@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from pathlib import Path
 
 import pytest
 
@@ -11,7 +12,8 @@ from annotate import memo as memo_module
 from annotate.engine import annotate_text
 from annotate.memo import Memo, remembered
 from annotate.pack import CompiledPack
-from tests.conftest import REPO
+
+REPO = Path(__file__).resolve().parent.parent
 
 
 def test_a_memo_holds_at_most_two_generations_whatever_it_is_told() -> None:
