@@ -18,6 +18,11 @@ Measured, in this order:
 - the machine itself, just before the all-workers run: a fixed pure-Python loop in one
   process and in as many as that run uses (``benchmarks/cores.py``), the ceiling of its
   scaling in that minute;
+- just after the all-workers run, as many independent ``annotate run --workers 1`` side by
+  side, each on its share of the corpus (dealt article by article): what this machine
+  gives this very workload spread over that many processes, with no pool to feed and no
+  results to gather, the ceiling any pool can reach (each process pays its own start-up,
+  in parallel, and writes only its share);
 - the peer pipeline (``benchmarks/peer.py``: spaCy's blank Arabic tokenizer plus a
   ``PhraseMatcher`` over the pack's cue and source forms, writing its matches to
   Parquet) with 1 worker and with every core;
@@ -228,6 +233,21 @@ def subset(source: Path, target: Path, limit: int) -> Path:
     return target
 
 
+def dealt(source: Path, folder: Path, parts: int) -> list[Path]:
+    """The corpus dealt into ``parts`` files, article by article, so each gets as much of every
+    outlet and length as the others."""
+    targets = [folder / f"corpus-part{index}.jsonl" for index in range(parts)]
+    outs = [target.open("wb") for target in targets]
+    try:
+        with source.open("rb") as handle:
+            for number, raw in enumerate(line for line in handle if line.strip()):
+                outs[number % parts].write(raw)
+    finally:
+        for out in outs:
+            out.close()
+    return targets
+
+
 def repeated(source: Path, target: Path, times: int) -> Path:
     """The corpus ``times`` over, each copy's ids suffixed ``~rK`` so they stay unique."""
     with target.open("w", encoding="utf-8") as out:
@@ -298,6 +318,26 @@ def annotate_run(name: str, corpus: Path, out: Path, workers: int, articles: int
     return result
 
 
+# starts every command of its argument (a JSON list of commands) at once, waits for all, fails if one fails
+SIDE_BY_SIDE = """
+import json, subprocess, sys
+procs = [subprocess.Popen(command) for command in json.loads(sys.argv[1])]
+sys.exit(max(proc.wait() for proc in procs))
+"""
+
+
+def annotate_side_by_side(name: str, parts: list[Path], out: Path, articles: int, characters: int) -> Measured:
+    """``annotate run --workers 1`` on every part at once, each in a process of its own."""
+    commands = [_python("-m", "annotate", "run", str(part), "--out", str(out / part.stem), "--workers", "1")
+                for part in parts]
+    result = measure(name, _python("-c", SIDE_BY_SIDE, json.dumps(commands)), articles, characters)
+    import pyarrow.parquet as pq
+
+    result.output = {table: sum(pq.read_metadata(out / part.stem / f"{table}.parquet").num_rows for part in parts)
+                     for table in ("attributions", "documents", "errors")}
+    return result
+
+
 def profile_engine(corpus: Path, limit: int) -> dict[str, Any]:
     """cProfile of ``annotate_batch`` on the first ``limit`` articles, own time summed by module."""
     from annotate.pack import load_pack
@@ -359,6 +399,11 @@ def ratios(m: dict[str, Measured], pack: dict[str, Any], workers: int) -> dict[s
         # the same work N times in N processes against once in one: the ceiling of annotate_all_over_annotate_1w on this
         # machine in this minute (2 on two free cores; less where cores are shared or the host is busy)
         "machine_all_over_1": workers * m["cores_1"].wall_s / m["cores_all"].wall_s,
+        # the same corpus shared by N independent one-worker runs side by side: what this workload gets from N
+        # processes on this machine in this minute, without a pool (the ceiling of annotate_all_over_annotate_1w),
+        # and how much of it the pool reaches
+        "side_by_side_over_annotate_1w": m["side_by_side"].articles_per_s / m["annotate_1w"].articles_per_s,
+        "annotate_all_over_side_by_side": m["annotate_all"].articles_per_s / m["side_by_side"].articles_per_s,
         "pack_load_cached_s": pack["cached_s"],
         "pack_load_cached_cpu_s": pack.get("cached_cpu_s") or 0.0,
         "pack_load_cold_s": pack["cold_compile_s"],
@@ -441,6 +486,7 @@ def main() -> None:
         snapshot(tmp / "src")
         corpus = subset(args.corpus, tmp / "corpus.jsonl", args.limit) if args.limit else args.corpus
         articles, characters = corpus_stats(corpus)
+        parts = dealt(corpus, tmp, args.workers)
         print(f"corpus {corpus if not args.limit else args.corpus}: {articles:,} articles, {characters:,} characters; "
               f"{os.cpu_count()} cores, all-workers runs use {args.workers}", flush=True)
 
@@ -473,6 +519,8 @@ def main() -> None:
                                          _python("benchmarks/cores.py", "--processes", str(args.workers))))
             step(m, "annotate_all", annotate_run(f"annotate run, {args.workers} workers", corpus, tmp / "aN",
                                                  args.workers, articles, characters))
+            step(m, "side_by_side", annotate_side_by_side(f"annotate run, {args.workers} runs of 1 worker",
+                                                          parts, tmp / "aS", articles, characters))
             step(m, "peer_1w", measure("peer (spaCy), 1 worker", _python("benchmarks/peer.py", str(corpus), "--out",
                                                                         str(tmp / "p1"), "--workers", "1"),
                                        articles, characters))

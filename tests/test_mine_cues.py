@@ -2,26 +2,19 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
 from pathlib import Path
+from types import ModuleType
 
 import pytest
+from bench_scripts import load_script
 
 from annotate import load_pack
 
-SCRIPT = Path(__file__).resolve().parent.parent / "benchmarks" / "mine_cues.py"
-
 
 @pytest.fixture(scope="module")
-def mine_cues():  # type: ignore[no-untyped-def]
-    spec = importlib.util.spec_from_file_location("mine_cues", SCRIPT)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up by name
-    spec.loader.exec_module(module)
-    return module
+def mine_cues() -> ModuleType:
+    return load_script("mine_cues")
 
 
 def _corpus(tmp_path: Path, texts: list[str]) -> Path:
