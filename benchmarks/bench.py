@@ -322,7 +322,8 @@ def annotate_run(name: str, corpus: Path, out: Path, workers: int, articles: int
 SIDE_BY_SIDE = """
 import json, subprocess, sys
 procs = [subprocess.Popen(command) for command in json.loads(sys.argv[1])]
-sys.exit(max(proc.wait() for proc in procs))
+codes = [proc.wait() for proc in procs]
+sys.exit(next((code if code > 0 else 1 for code in codes if code), 0))  # killed by a signal (< 0): 1
 """
 
 

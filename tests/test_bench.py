@@ -34,5 +34,7 @@ def test_side_by_side_waits_for_every_command_and_fails_when_one_fails(bench: Mo
 
     ok = [sys.executable, "-c", "pass"]
     failing = [sys.executable, "-c", "import sys, time; time.sleep(0.2); sys.exit(3)"]
+    killed = [sys.executable, "-c", "import os, signal; os.kill(os.getpid(), signal.SIGKILL)"]
     assert side_by_side(ok, ok) == 0
     assert side_by_side(ok, failing) == 3
+    assert side_by_side(killed, ok) == 1
