@@ -311,11 +311,16 @@ def annotate_run(name: str, corpus: Path, out: Path, workers: int, articles: int
         command[0] = str(python if python.exists() else sys.executable)
         env = {**os.environ, "PYTHONPATH": str(baseline), "PYTHONSAFEPATH": "1"}
     result = measure(name, command, articles, characters, env)
+    result.output = table_rows([out])
+    return result
+
+
+def table_rows(outs: list[Path]) -> dict[str, int]:
+    """Rows of each table a run wrote, summed over the output folders of the runs measured."""
     import pyarrow.parquet as pq
 
-    result.output = {table: pq.read_metadata(out / f"{table}.parquet").num_rows
-                     for table in ("attributions", "documents", "errors")}
-    return result
+    return {table: sum(pq.read_metadata(out / f"{table}.parquet").num_rows for out in outs)
+            for table in ("attributions", "documents", "errors")}
 
 
 # starts every command of its argument (a JSON list of commands) at once, waits for all, fails if one fails
@@ -332,10 +337,7 @@ def annotate_side_by_side(name: str, parts: list[Path], out: Path, articles: int
     commands = [_python("-m", "annotate", "run", str(part), "--out", str(out / part.stem), "--workers", "1")
                 for part in parts]
     result = measure(name, _python("-c", SIDE_BY_SIDE, json.dumps(commands)), articles, characters)
-    import pyarrow.parquet as pq
-
-    result.output = {table: sum(pq.read_metadata(out / part.stem / f"{table}.parquet").num_rows for part in parts)
-                     for table in ("attributions", "documents", "errors")}
+    result.output = table_rows([out / part.stem for part in parts])
     return result
 
 

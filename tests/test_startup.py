@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 
@@ -76,8 +77,6 @@ def _arrow_pool_of_the_program(environment: dict[str, str]) -> str:
 
 def test_the_program_gives_arrow_glibc_malloc_unless_the_environment_names_a_pool() -> None:
     # mimalloc, Arrow's default, held 60-90 MB more of a two-worker run (see ARROW_POOL)
-    import os
-
     from annotate.cli import ARROW_POOL
 
     environment = {k: v for k, v in os.environ.items() if k != "ARROW_DEFAULT_MEMORY_POOL"}
